@@ -1,28 +1,34 @@
-//! AsymmetricEncrypt and AsymmetricDecrypt: RSAES-OAEP (SHA-1, SHA-256) and SM2PKE.
+//! AsymmetricEncrypt and AsymmetricDecrypt: RSAES-OAEP (SHA-1, SHA-256) and SM2PKE. The key
+//! pair's provider does the work.
 
-use rsa::Oaep;
-use sha1::Sha1;
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::error::{invalid, Error, Result};
-use super::key_spec::Algorithm;
+use super::key_spec::{Algorithm, KeyUsage};
 use super::keypair::KeyPair;
+use super::provider::Encryption;
 
 /// The message every decryption failure carries: the same for every bad ciphertext, so the
 /// status and text reveal nothing about where decryption failed.
 const DECRYPTION_FAILED: &str = "the ciphertext could not be decrypted with this key version";
 
-fn wrong_key(alg: Algorithm) -> Error {
-    Error::Incompatible(format!("algorithm {alg} does not fit this key"))
+/// The pair's encryption, if `alg` is an encryption algorithm that fits its spec.
+fn encryption(pair: &KeyPair, alg: Algorithm) -> Result<&dyn Encryption> {
+    match pair.encryption() {
+        Some(e) if alg.usage() == KeyUsage::EncryptDecrypt && alg.fits_spec(pair.spec()) => {
+            Ok(e)
+        }
+        _ => Err(Error::Incompatible(format!(
+            "algorithm {alg} does not fit this key"
+        ))),
+    }
 }
 
 /// Encrypts `plaintext` for `pair` under `alg`, checking the plaintext size limits of SPEC.
 /// SM2PKE ciphertexts are GB/T 32918 DER `SEQUENCE{x, y, C3, C2}`.
 pub fn encrypt(pair: &KeyPair, alg: Algorithm, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let max = alg
-        .max_plaintext_len(pair.spec())
-        .ok_or_else(|| wrong_key(alg))?;
+    let enc = encryption(pair, alg)?;
+    let max = alg.max_plaintext_len(pair.spec()).unwrap_or(0);
     if plaintext.len() > max {
         return Err(invalid(format!(
             "plaintext is {} bytes, {alg} with {} takes at most {max}",
@@ -30,53 +36,17 @@ pub fn encrypt(pair: &KeyPair, alg: Algorithm, plaintext: &[u8]) -> Result<Vec<u
             pair.spec()
         )));
     }
-    let mut rng = rand::rng();
-    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("encryption failed: {e}"));
-    match (alg, pair) {
-        (Algorithm::RsaesOaepSha1, KeyPair::Rsa { public, .. }) => public
-            .encrypt(&mut rng, Oaep::<Sha1>::new(), plaintext)
-            .map_err(|e| failed(&e)),
-        (Algorithm::RsaesOaepSha256, KeyPair::Rsa { public, .. }) => public
-            .encrypt(&mut rng, Oaep::<Sha256>::new(), plaintext)
-            .map_err(|e| failed(&e)),
-        (Algorithm::Sm2Pke, KeyPair::Sm2 { decrypting, .. }) => {
-            if plaintext.is_empty() {
-                return Err(invalid("SM2PKE plaintext must be at least 1 byte"));
-            }
-            decrypting
-                .encrypting_key()
-                .encrypt_der(&mut rng, plaintext)
-                .map_err(|e| failed(&e))
-        }
-        _ => Err(wrong_key(alg)),
+    if alg == Algorithm::Sm2Pke && plaintext.is_empty() {
+        return Err(invalid("SM2PKE plaintext must be at least 1 byte"));
     }
+    enc.encrypt(alg, plaintext)
 }
 
 /// Decrypts `ciphertext` with `pair` under `alg`. SM2PKE takes the DER form or the raw
 /// `04‖x‖y‖C3‖C2` form. Every bad ciphertext is `DecryptionFailed` with the same message.
 pub fn decrypt(pair: &KeyPair, alg: Algorithm, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let plain = match (alg, pair) {
-        (Algorithm::RsaesOaepSha1, KeyPair::Rsa { private, .. }) => {
-            let mut rng = rand::rng();
-            private
-                .decrypt_blinded(&mut rng, Oaep::<Sha1>::new(), ciphertext)
-                .ok()
-        }
-        (Algorithm::RsaesOaepSha256, KeyPair::Rsa { private, .. }) => {
-            let mut rng = rand::rng();
-            private
-                .decrypt_blinded(&mut rng, Oaep::<Sha256>::new(), ciphertext)
-                .ok()
-        }
-        (Algorithm::Sm2Pke, KeyPair::Sm2 { decrypting, .. }) => match ciphertext.first() {
-            Some(0x30) => decrypting.decrypt_der(ciphertext).ok(),
-            Some(0x04) => decrypting.decrypt(ciphertext).ok(),
-            _ => None,
-        },
-        _ => return Err(wrong_key(alg)),
-    };
-    plain
-        .map(Zeroizing::new)
+    encryption(pair, alg)?
+        .decrypt(alg, ciphertext)
         .ok_or_else(|| Error::DecryptionFailed(DECRYPTION_FAILED.into()))
 }
 
@@ -94,10 +64,11 @@ mod tests {
             &decrypt(&pair, Algorithm::Sm2Pke, &ct).unwrap()[..],
             b"secret"
         );
-        let KeyPair::Sm2 { decrypting, .. } = &pair else {
+        let KeyPair::Sm2(key) = &pair else {
             unreachable!()
         };
-        let raw = decrypting
+        let raw = key
+            .decrypting_key()
             .encrypting_key()
             .encrypt(&mut rand::rng(), b"raw form")
             .unwrap();

@@ -1,0 +1,406 @@
+/*
+ * akms vs OpenSSL, side by side, in one process.
+ *
+ * For every key spec and operation, the same loop runs one operation per iteration through
+ * akms's C ABI (store, key id, version id, a fresh output buffer freed each time) and through
+ * OpenSSL's EVP API on a key of the same spec held in memory. The two alternate in rounds
+ * (akms first in even rounds, OpenSSL first in odd ones) so that a slow moment of the machine
+ * hits both; each side's figure is the median of its rounds.
+ *
+ * OpenSSL runs two ways:
+ *   "ctx/op"  an EVP_PKEY_CTX made, initialised and freed for each operation: the same work
+ *             akms does per call (it looks the key up and makes a fresh context each time);
+ *   "reused"  one EVP_PKEY_CTX initialised once and reused for every operation: OpenSSL's
+ *             fastest way, and a bound on what any per-call API could reach.
+ * The ratio column is akms / OpenSSL ctx/op; "ratio(reused)" is akms / OpenSSL reused.
+ *
+ * Then 1 vs 2 threads on one key: the operations per second of two threads calling akms on the
+ * same key version at once, against one thread.
+ *
+ * Sign and verify take 32-byte digests (AKMS_MESSAGE_DIGEST; EVP_PKEY_sign on the digest).
+ * Plaintexts are 32 bytes. These are measurements, not tests: nothing here fails on a number.
+ *
+ * Usage: bench [-t seconds-per-run] [-r rounds] [-f filter-substring] [-T] (-T: threads only)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
+#include <openssl/rsa.h>
+
+#include "akms.h"
+
+static double run_seconds = 0.25;
+static int rounds = 5;
+static const char *filter = NULL;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+    fprintf(stderr, "bench: %s failed", what);
+    unsigned long e = ERR_get_error();
+    if (e) fprintf(stderr, " (OpenSSL: %s)", ERR_error_string(e, NULL));
+    const char *m = akms_last_error_message();
+    if (m && *m) fprintf(stderr, " (akms: %s)", m);
+    fprintf(stderr, "\n");
+    exit(2);
+}
+
+/* ---- the keys ----------------------------------------------------------------------------- */
+
+typedef enum { OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT } op_kind;
+
+typedef struct {
+    const char *spec_name;
+    uint32_t spec;
+    const char *ossl_type; /* "RSA", "EC", "SM2" */
+    const char *ossl_arg;  /* bits or curve */
+} spec_info;
+
+static const spec_info SPECS[] = {
+    {"RSA_2048", AKMS_KEY_SPEC_RSA_2048, "RSA", "2048"},
+    {"RSA_3072", AKMS_KEY_SPEC_RSA_3072, "RSA", "3072"},
+    {"EC_P256", AKMS_KEY_SPEC_EC_P256, "EC", "P-256"},
+    {"EC_P256K", AKMS_KEY_SPEC_EC_P256K, "EC", "secp256k1"},
+    {"EC_SM2", AKMS_KEY_SPEC_EC_SM2, "SM2", NULL},
+};
+
+typedef struct {
+    const spec_info *spec;
+    const char *alg_name;
+    uint32_t alg;
+    op_kind op;
+} row;
+
+static const row ROWS[] = {
+    {&SPECS[0], "RSA_PSS_SHA_256", AKMS_ALG_RSA_PSS_SHA_256, OP_SIGN},
+    {&SPECS[0], "RSA_PSS_SHA_256", AKMS_ALG_RSA_PSS_SHA_256, OP_VERIFY},
+    {&SPECS[0], "RSA_PKCS1_SHA_256", AKMS_ALG_RSA_PKCS1_SHA_256, OP_SIGN},
+    {&SPECS[0], "RSA_PKCS1_SHA_256", AKMS_ALG_RSA_PKCS1_SHA_256, OP_VERIFY},
+    {&SPECS[0], "RSAES_OAEP_SHA_1", AKMS_ALG_RSAES_OAEP_SHA_1, OP_ENCRYPT},
+    {&SPECS[0], "RSAES_OAEP_SHA_1", AKMS_ALG_RSAES_OAEP_SHA_1, OP_DECRYPT},
+    {&SPECS[0], "RSAES_OAEP_SHA_256", AKMS_ALG_RSAES_OAEP_SHA_256, OP_ENCRYPT},
+    {&SPECS[0], "RSAES_OAEP_SHA_256", AKMS_ALG_RSAES_OAEP_SHA_256, OP_DECRYPT},
+    {&SPECS[1], "RSA_PSS_SHA_256", AKMS_ALG_RSA_PSS_SHA_256, OP_SIGN},
+    {&SPECS[1], "RSA_PSS_SHA_256", AKMS_ALG_RSA_PSS_SHA_256, OP_VERIFY},
+    {&SPECS[1], "RSA_PKCS1_SHA_256", AKMS_ALG_RSA_PKCS1_SHA_256, OP_SIGN},
+    {&SPECS[1], "RSA_PKCS1_SHA_256", AKMS_ALG_RSA_PKCS1_SHA_256, OP_VERIFY},
+    {&SPECS[1], "RSAES_OAEP_SHA_1", AKMS_ALG_RSAES_OAEP_SHA_1, OP_ENCRYPT},
+    {&SPECS[1], "RSAES_OAEP_SHA_1", AKMS_ALG_RSAES_OAEP_SHA_1, OP_DECRYPT},
+    {&SPECS[1], "RSAES_OAEP_SHA_256", AKMS_ALG_RSAES_OAEP_SHA_256, OP_ENCRYPT},
+    {&SPECS[1], "RSAES_OAEP_SHA_256", AKMS_ALG_RSAES_OAEP_SHA_256, OP_DECRYPT},
+    {&SPECS[2], "ECDSA_SHA_256", AKMS_ALG_ECDSA_SHA_256, OP_SIGN},
+    {&SPECS[2], "ECDSA_SHA_256", AKMS_ALG_ECDSA_SHA_256, OP_VERIFY},
+    {&SPECS[3], "ECDSA_SHA_256", AKMS_ALG_ECDSA_SHA_256, OP_SIGN},
+    {&SPECS[3], "ECDSA_SHA_256", AKMS_ALG_ECDSA_SHA_256, OP_VERIFY},
+    {&SPECS[4], "SM2DSA", AKMS_ALG_SM2DSA, OP_SIGN},
+    {&SPECS[4], "SM2DSA", AKMS_ALG_SM2DSA, OP_VERIFY},
+    {&SPECS[4], "SM2PKE", AKMS_ALG_SM2PKE, OP_ENCRYPT},
+    {&SPECS[4], "SM2PKE", AKMS_ALG_SM2PKE, OP_DECRYPT},
+};
+#define NROWS (sizeof ROWS / sizeof ROWS[0])
+
+static const char *OP_NAMES[] = {"sign", "verify", "encrypt", "decrypt"};
+
+/* Everything one row's loops need: the akms key and the OpenSSL key, an input, and (for
+ * verify and decrypt) a signature or ciphertext each side made with its own key. */
+typedef struct {
+    const row *r;
+    akms_store *store;
+    char *key_id, *version_id;
+    EVP_PKEY *pkey;
+    EVP_PKEY_CTX *reused; /* initialised once for the "reused" runs */
+    uint8_t input[32];
+    akms_bytes akms_out;             /* akms's signature or ciphertext */
+    uint8_t ossl_out[512];           /* OpenSSL's signature or ciphertext */
+    size_t ossl_out_len;
+} bench_case;
+
+static EVP_PKEY *ossl_keygen(const spec_info *s) {
+    EVP_PKEY *k = NULL;
+    if (strcmp(s->ossl_type, "RSA") == 0) {
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)atoi(s->ossl_arg));
+    } else if (strcmp(s->ossl_type, "EC") == 0) {
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", s->ossl_arg);
+    } else {
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+    }
+    if (!k) die("OpenSSL key generation");
+    return k;
+}
+
+/* Initialises `c` for the row's operation and sets its padding and digest. */
+static int ossl_init(EVP_PKEY_CTX *c, const row *r) {
+    int ok;
+    switch (r->op) {
+    case OP_SIGN: ok = EVP_PKEY_sign_init(c); break;
+    case OP_VERIFY: ok = EVP_PKEY_verify_init(c); break;
+    case OP_ENCRYPT: ok = EVP_PKEY_encrypt_init(c); break;
+    default: ok = EVP_PKEY_decrypt_init(c); break;
+    }
+    if (ok != 1) return 0;
+    switch (r->alg) {
+    case AKMS_ALG_RSA_PSS_SHA_256:
+        return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) == 1 &&
+               EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1 &&
+               EVP_PKEY_CTX_set_rsa_mgf1_md(c, EVP_sha256()) == 1 &&
+               EVP_PKEY_CTX_set_rsa_pss_saltlen(c, 32) == 1;
+    case AKMS_ALG_RSA_PKCS1_SHA_256:
+        return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
+               EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1;
+    case AKMS_ALG_RSAES_OAEP_SHA_1:
+    case AKMS_ALG_RSAES_OAEP_SHA_256: {
+        const EVP_MD *md = r->alg == AKMS_ALG_RSAES_OAEP_SHA_1 ? EVP_sha1() : EVP_sha256();
+        return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) == 1 &&
+               EVP_PKEY_CTX_set_rsa_oaep_md(c, md) == 1 && EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) == 1;
+    }
+    case AKMS_ALG_ECDSA_SHA_256: return EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) == 1;
+    default: return 1; /* SM2: the digest given is e; encryption defaults to SM3 */
+    }
+}
+
+/* One OpenSSL operation on `c` (already initialised). */
+static int ossl_do(bench_case *bc, EVP_PKEY_CTX *c) {
+    uint8_t out[512];
+    size_t out_len = sizeof out;
+    switch (bc->r->op) {
+    case OP_SIGN: return EVP_PKEY_sign(c, out, &out_len, bc->input, 32) == 1;
+    case OP_VERIFY: return EVP_PKEY_verify(c, bc->ossl_out, bc->ossl_out_len, bc->input, 32) == 1;
+    case OP_ENCRYPT: return EVP_PKEY_encrypt(c, out, &out_len, bc->input, 32) == 1;
+    default: return EVP_PKEY_decrypt(c, out, &out_len, bc->ossl_out, bc->ossl_out_len) == 1 && out_len == 32;
+    }
+}
+
+static int ossl_op_fresh(bench_case *bc) {
+    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, bc->pkey, NULL);
+    int ok = c && ossl_init(c, bc->r) && ossl_do(bc, c);
+    EVP_PKEY_CTX_free(c);
+    return ok;
+}
+
+static int ossl_op_reused(bench_case *bc) { return ossl_do(bc, bc->reused); }
+
+static int akms_op(bench_case *bc) {
+    akms_bytes out = {NULL, 0};
+    akms_status s;
+    bool valid = false;
+    switch (bc->r->op) {
+    case OP_SIGN:
+        s = akms_asymmetric_sign(bc->store, bc->key_id, bc->version_id, bc->r->alg, AKMS_MESSAGE_DIGEST,
+                                 bc->input, 32, &out);
+        break;
+    case OP_VERIFY:
+        s = akms_asymmetric_verify(bc->store, bc->key_id, bc->version_id, bc->r->alg, AKMS_MESSAGE_DIGEST,
+                                   bc->input, 32, bc->akms_out.data, bc->akms_out.len, &valid);
+        return s == AKMS_OK && valid;
+    case OP_ENCRYPT:
+        s = akms_asymmetric_encrypt(bc->store, bc->key_id, bc->version_id, bc->r->alg, bc->input, 32, &out);
+        break;
+    default:
+        s = akms_asymmetric_decrypt(bc->store, bc->key_id, bc->version_id, bc->r->alg, bc->akms_out.data,
+                                    bc->akms_out.len, &out);
+        break;
+    }
+    akms_bytes_free(&out);
+    return s == AKMS_OK;
+}
+
+static void setup_case(bench_case *bc, const row *r, akms_store *store) {
+    memset(bc, 0, sizeof *bc);
+    bc->r = r;
+    bc->store = store;
+    for (int i = 0; i < 32; i++) bc->input[i] = (uint8_t)(i * 7 + 1);
+    uint32_t usage = (r->op == OP_SIGN || r->op == OP_VERIFY) ? AKMS_KEY_USAGE_SIGN_VERIFY
+                                                              : AKMS_KEY_USAGE_ENCRYPT_DECRYPT;
+    if (akms_create_key(store, r->spec->spec, usage, "bench", &bc->key_id, &bc->version_id) != AKMS_OK)
+        die("akms_create_key");
+    bc->pkey = ossl_keygen(r->spec);
+    /* The verify and decrypt inputs: each side's own signature / ciphertext. */
+    if (r->op == OP_VERIFY || r->op == OP_DECRYPT) {
+        akms_status s = r->op == OP_VERIFY
+                            ? akms_asymmetric_sign(store, bc->key_id, bc->version_id, r->alg, AKMS_MESSAGE_DIGEST,
+                                                   bc->input, 32, &bc->akms_out)
+                            : akms_asymmetric_encrypt(store, bc->key_id, bc->version_id, r->alg, bc->input, 32,
+                                                      &bc->akms_out);
+        if (s != AKMS_OK) die("akms input");
+        row maker = *r;
+        maker.op = r->op == OP_VERIFY ? OP_SIGN : OP_ENCRYPT;
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, bc->pkey, NULL);
+        bc->ossl_out_len = sizeof bc->ossl_out;
+        int ok = c && ossl_init(c, &maker) &&
+                 (maker.op == OP_SIGN ? EVP_PKEY_sign(c, bc->ossl_out, &bc->ossl_out_len, bc->input, 32)
+                                      : EVP_PKEY_encrypt(c, bc->ossl_out, &bc->ossl_out_len, bc->input, 32)) == 1;
+        EVP_PKEY_CTX_free(c);
+        if (!ok) die("OpenSSL input");
+    }
+    bc->reused = EVP_PKEY_CTX_new_from_pkey(NULL, bc->pkey, NULL);
+    if (!bc->reused || !ossl_init(bc->reused, r)) die("OpenSSL context");
+    /* Each way must work before it is timed. */
+    if (!akms_op(bc)) die("akms operation");
+    if (!ossl_op_fresh(bc)) die("OpenSSL operation");
+    if (!ossl_op_reused(bc)) die("OpenSSL operation (reused context)");
+}
+
+static void free_case(bench_case *bc) {
+    akms_bytes_free(&bc->akms_out);
+    akms_string_free(bc->key_id);
+    akms_string_free(bc->version_id);
+    EVP_PKEY_CTX_free(bc->reused);
+    EVP_PKEY_free(bc->pkey);
+}
+
+/* Runs `op` for run_seconds; returns operations per second. */
+static double timed(int (*op)(bench_case *), bench_case *bc) {
+    long n = 0;
+    double start = now(), end = start + run_seconds, t;
+    do {
+        if (!op(bc)) die("operation during timing");
+        n++;
+    } while ((t = now()) < end);
+    return (double)n / (t - start);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static bool selected(const row *r) {
+    if (!filter) return true;
+    char name[128];
+    snprintf(name, sizeof name, "%s %s %s", r->spec->spec_name, r->alg_name, OP_NAMES[r->op]);
+    return strstr(name, filter) != NULL;
+}
+
+static void compare(akms_store *store) {
+    printf("| key spec | algorithm | op | akms ops/s | OpenSSL ctx/op ops/s | ratio | OpenSSL reused ops/s | "
+           "ratio(reused) |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < NROWS; i++) {
+        const row *r = &ROWS[i];
+        if (!selected(r)) continue;
+        bench_case bc;
+        setup_case(&bc, r, store);
+        double a[64], o[64], u[64];
+        for (int k = 0; k < rounds && k < 64; k++) {
+            if (k % 2 == 0) {
+                a[k] = timed(akms_op, &bc);
+                o[k] = timed(ossl_op_fresh, &bc);
+                u[k] = timed(ossl_op_reused, &bc);
+            } else {
+                u[k] = timed(ossl_op_reused, &bc);
+                o[k] = timed(ossl_op_fresh, &bc);
+                a[k] = timed(akms_op, &bc);
+            }
+        }
+        int n = rounds < 64 ? rounds : 64;
+        double am = median(a, n), om = median(o, n), um = median(u, n);
+        printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.0f | %.2f |\n", r->spec->spec_name, r->alg_name,
+               OP_NAMES[r->op], am, om, am / om, um, am / um);
+        fflush(stdout);
+        free_case(&bc);
+    }
+}
+
+/* ---- 1 vs 2 threads on one key ------------------------------------------------------------- */
+
+typedef struct {
+    bench_case *bc;
+    int (*op)(bench_case *);
+    double ops;
+} thread_arg;
+
+static void *thread_main(void *p) {
+    thread_arg *t = p;
+    t->ops = timed(t->op, t->bc);
+    return NULL;
+}
+
+static double threaded(int (*op)(bench_case *), bench_case *bc, int threads) {
+    pthread_t th[2];
+    thread_arg args[2];
+    for (int i = 0; i < threads; i++) {
+        args[i] = (thread_arg){bc, op, 0};
+        if (pthread_create(&th[i], NULL, thread_main, &args[i]) != 0) die("pthread_create");
+    }
+    double total = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(th[i], NULL);
+        total += args[i].ops;
+    }
+    return total;
+}
+
+static void scaling(akms_store *store) {
+    printf("\n| key spec | algorithm | op | akms 1 thread ops/s | akms 2 threads ops/s | scaling | "
+           "OpenSSL ctx/op scaling |\n");
+    printf("|---|---|---|---:|---:|---:|---:|\n");
+    for (size_t i = 0; i < NROWS; i++) {
+        const row *r = &ROWS[i];
+        /* One signing and one verifying row per spec, and RSA_2048 decryption. */
+        bool wanted = (r->op == OP_SIGN || r->op == OP_VERIFY) &&
+                      (r->alg != AKMS_ALG_RSA_PKCS1_SHA_256);
+        wanted = wanted || (r->op == OP_DECRYPT && r->alg == AKMS_ALG_RSAES_OAEP_SHA_256);
+        if (!wanted || !selected(r)) continue;
+        bench_case bc;
+        setup_case(&bc, r, store);
+        double one[64], two[64], o1[64], o2[64];
+        int n = rounds < 64 ? rounds : 64;
+        for (int k = 0; k < n; k++) {
+            one[k] = threaded(akms_op, &bc, 1);
+            two[k] = threaded(akms_op, &bc, 2);
+            o1[k] = threaded(ossl_op_fresh, &bc, 1);
+            o2[k] = threaded(ossl_op_fresh, &bc, 2);
+        }
+        double m1 = median(one, n), m2 = median(two, n), mo1 = median(o1, n), mo2 = median(o2, n);
+        printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.2f |\n", r->spec->spec_name, r->alg_name,
+               OP_NAMES[r->op], m1, m2, m2 / m1, mo2 / mo1);
+        fflush(stdout);
+        free_case(&bc);
+    }
+}
+
+int main(int argc, char **argv) {
+    bool threads_only = false, compare_only = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) run_seconds = atof(argv[++i]);
+        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) filter = argv[++i];
+        else if (strcmp(argv[i], "-T") == 0) threads_only = true;
+        else if (strcmp(argv[i], "-C") == 0) compare_only = true;
+        else {
+            fprintf(stderr, "usage: %s [-t seconds-per-run] [-r rounds] [-f filter] [-T | -C]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (rounds < 1) rounds = 1;
+    if (akms_abi_version() != AKMS_ABI_VERSION) die("ABI version check");
+    akms_store *store = NULL;
+    if (akms_store_new(&store) != AKMS_OK) die("akms_store_new");
+    printf("akms %s vs %s; %.2f s per run, %d alternating rounds, medians\n\n", akms_version(),
+           OpenSSL_version(OPENSSL_VERSION), run_seconds, rounds);
+    if (!threads_only) compare(store);
+    if (!compare_only) scaling(store);
+    akms_store_free(store);
+    return 0;
+}

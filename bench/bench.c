@@ -5,7 +5,8 @@
  * akms's C ABI (store, key id, version id, a fresh output buffer freed each time) and through
  * OpenSSL's EVP API on a key of the same spec held in memory. The two alternate in rounds
  * (akms first in even rounds, OpenSSL first in odd ones) so that a slow moment of the machine
- * hits both; each side's figure is the median of its rounds.
+ * hits both; each side's ops/s is the median of its rounds, and each ratio the median of the
+ * rounds' ratios.
  *
  * OpenSSL runs two ways:
  *   "ctx/op"  an EVP_PKEY_CTX made, initialised and freed for each operation: the same work
@@ -301,7 +302,7 @@ static void compare(akms_store *store) {
         if (!selected(r)) continue;
         bench_case bc;
         setup_case(&bc, r, store);
-        double a[64], o[64], u[64];
+        double a[64], o[64], u[64], ra[64], ru[64];
         for (int k = 0; k < rounds && k < 64; k++) {
             if (k % 2 == 0) {
                 a[k] = timed(akms_op, &bc);
@@ -312,11 +313,15 @@ static void compare(akms_store *store) {
                 o[k] = timed(ossl_op_fresh, &bc);
                 a[k] = timed(akms_op, &bc);
             }
+            ra[k] = a[k] / o[k];
+            ru[k] = a[k] / u[k];
         }
         int n = rounds < 64 ? rounds : 64;
+        /* The ratios are the medians of each round's ratio: the two sides of one round ran
+         * back to back, so a busy moment of the machine weighs on both. */
         double am = median(a, n), om = median(o, n), um = median(u, n);
         printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.0f | %.2f |\n", r->spec->spec_name, r->alg_name,
-               OP_NAMES[r->op], am, om, am / om, um, am / um);
+               OP_NAMES[r->op], am, om, median(ra, n), um, median(ru, n));
         fflush(stdout);
         free_case(&bc);
     }
@@ -364,17 +369,18 @@ static void scaling(akms_store *store) {
         if (!wanted || !selected(r)) continue;
         bench_case bc;
         setup_case(&bc, r, store);
-        double one[64], two[64], o1[64], o2[64];
+        double one[64], two[64], sa[64], so[64];
         int n = rounds < 64 ? rounds : 64;
         for (int k = 0; k < n; k++) {
             one[k] = threaded(akms_op, &bc, 1);
             two[k] = threaded(akms_op, &bc, 2);
-            o1[k] = threaded(ossl_op_fresh, &bc, 1);
-            o2[k] = threaded(ossl_op_fresh, &bc, 2);
+            sa[k] = two[k] / one[k];
+            double o1 = threaded(ossl_op_fresh, &bc, 1);
+            so[k] = threaded(ossl_op_fresh, &bc, 2) / o1;
         }
-        double m1 = median(one, n), m2 = median(two, n), mo1 = median(o1, n), mo2 = median(o2, n);
+        double m1 = median(one, n), m2 = median(two, n);
         printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.2f |\n", r->spec->spec_name, r->alg_name,
-               OP_NAMES[r->op], m1, m2, m2 / m1, mo2 / mo1);
+               OP_NAMES[r->op], m1, m2, median(sa, n), median(so, n));
         fflush(stdout);
         free_case(&bc);
     }

@@ -86,15 +86,34 @@ pub fn c_string(s: String) -> *mut c_char {
 }
 
 /// Hands a copy of `data` to the caller as an `akms_bytes` (freed with `akms_bytes_free`).
-/// The copy has exactly `data.len()` bytes, so no reallocation leaves a stray copy behind.
+/// The copy has exactly `data.len()` bytes, so no reallocation leaves a stray copy behind: use
+/// this for secrets (plaintexts), whose source zeroizes itself.
 pub fn c_bytes(data: &[u8]) -> akms_bytes {
     if data.is_empty() {
-        return akms_bytes {
-            data: std::ptr::null_mut(),
-            len: 0,
-        };
+        return empty_bytes();
     }
-    let boxed: Box<[u8]> = data.into();
+    boxed_bytes(data.into())
+}
+
+/// Hands `data` itself to the caller as an `akms_bytes` (freed with `akms_bytes_free`), without
+/// a copy when its capacity is its length (as the providers size signatures and ciphertexts).
+/// Only for data that is not secret (signatures, ciphertexts): shrinking a larger allocation
+/// may leave the bytes behind in freed memory.
+pub fn c_bytes_owned(data: Vec<u8>) -> akms_bytes {
+    if data.is_empty() {
+        return empty_bytes();
+    }
+    boxed_bytes(data.into_boxed_slice())
+}
+
+fn empty_bytes() -> akms_bytes {
+    akms_bytes {
+        data: std::ptr::null_mut(),
+        len: 0,
+    }
+}
+
+fn boxed_bytes(boxed: Box<[u8]>) -> akms_bytes {
     let len = boxed.len();
     akms_bytes {
         data: Box::into_raw(boxed).cast::<u8>(),

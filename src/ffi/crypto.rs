@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use super::args::{self, c_bytes, c_string};
+use super::args::{self, c_bytes, c_bytes_owned, c_string};
 use super::panic::guard;
 use super::store::akms_store;
 use super::types::{akms_bytes, akms_status};
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn akms_asymmetric_encrypt(
         let alg = Algorithm::from_code(alg)?;
         let plaintext = unsafe { args::bytes(plaintext, len, "plaintext") }?;
         let out = unsafe { args::out(ciphertext, "ciphertext") }?;
-        *out = c_bytes(&s.asymmetric_encrypt(key, version, alg, plaintext)?);
+        *out = c_bytes_owned(s.asymmetric_encrypt(key, version, alg, plaintext)?);
         Ok(())
     })
 }
@@ -138,7 +138,7 @@ pub unsafe extern "C" fn akms_asymmetric_sign(
         let message_type = MessageType::from_code(message_type)?;
         let data = unsafe { args::bytes(data, len, "data") }?;
         let out = unsafe { args::out(signature, "signature") }?;
-        *out = c_bytes(&s.asymmetric_sign(key, version, alg, message_type, data)?);
+        *out = c_bytes_owned(s.asymmetric_sign(key, version, alg, message_type, data)?);
         Ok(())
     })
 }

@@ -22,7 +22,7 @@ pub unsafe extern "C" fn akms_bytes_free(b: *mut akms_bytes) {
         };
         if !b.data.is_null() {
             // SAFETY: a non-NULL `data` came from `Box::<[u8]>::into_raw` with length `len`
-            // (see `args::c_bytes`) and has not been freed, since freeing sets it to NULL.
+            // (see `args::boxed_bytes`) and has not been freed, since freeing sets it to NULL.
             let mut boxed =
                 unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(b.data, b.len)) };
             boxed.zeroize();

@@ -15,9 +15,7 @@ const DECRYPTION_FAILED: &str = "the ciphertext could not be decrypted with this
 /// The pair's encryption, if `alg` is an encryption algorithm that fits its spec.
 fn encryption(pair: &KeyPair, alg: Algorithm) -> Result<&dyn Encryption> {
     match pair.encryption() {
-        Some(e) if alg.usage() == KeyUsage::EncryptDecrypt && alg.fits_spec(pair.spec()) => {
-            Ok(e)
-        }
+        Some(e) if alg.usage() == KeyUsage::EncryptDecrypt && alg.fits_spec(pair.spec()) => Ok(e),
         _ => Err(Error::Incompatible(format!(
             "algorithm {alg} does not fit this key"
         ))),

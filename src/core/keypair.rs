@@ -7,9 +7,7 @@ use zeroize::Zeroizing;
 
 use super::error::{Error, Result};
 use super::key_spec::KeySpec;
-use super::provider::{
-    self, Encryption, K256Key, KeyMaterial, P256Key, RsaKey, Signing, Sm2Key,
-};
+use super::provider::{self, Encryption, K256Key, KeyMaterial, P256Key, RsaKey, Signing, Sm2Key};
 
 pub use super::provider::rust_crypto::SM2_DEFAULT_ID;
 
@@ -90,9 +88,7 @@ impl KeyPair {
     /// `InvalidArgument`.
     pub fn from_pkcs8_der(spec: KeySpec, der: &[u8]) -> Result<KeyPair> {
         Ok(match spec {
-            KeySpec::Rsa2048 | KeySpec::Rsa3072 => {
-                KeyPair::Rsa(RsaKey::from_pkcs8_der(spec, der)?)
-            }
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 => KeyPair::Rsa(RsaKey::from_pkcs8_der(spec, der)?),
             KeySpec::EcP256 => KeyPair::P256(P256Key::from_pkcs8_der(spec, der)?),
             KeySpec::EcP256k => KeyPair::K256(K256Key::from_pkcs8_der(spec, der)?),
             KeySpec::EcSm2 => KeyPair::Sm2(Sm2Key::from_pkcs8_der(spec, der)?),

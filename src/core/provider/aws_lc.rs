@@ -22,8 +22,8 @@ use aws_lc_rs::signature::{
 use zeroize::Zeroizing;
 
 use super::{
-    encoding_failed, encrypt_failed, generate_failed, not_pkcs8, rsa_bits, sign_failed,
-    wrong_key, wrong_rsa_size, Encryption, KeyMaterial, Message, Signing,
+    encoding_failed, encrypt_failed, generate_failed, not_pkcs8, rsa_bits, sign_failed, wrong_key,
+    wrong_rsa_size, Encryption, KeyMaterial, Message, Signing,
 };
 use crate::core::error::Result;
 use crate::core::key_spec::{Algorithm, KeySpec};
@@ -65,7 +65,8 @@ impl RsaKey {
         let signing = RsaKeyPair::from_pkcs8(der).map_err(|e| not_pkcs8(spec, e))?;
         let encrypting = OaepPublicEncryptingKey::new(decrypting.public_key())
             .map_err(|e| not_pkcs8(spec, e))?;
-        let decrypting = OaepPrivateDecryptingKey::new(decrypting).map_err(|e| not_pkcs8(spec, e))?;
+        let decrypting =
+            OaepPrivateDecryptingKey::new(decrypting).map_err(|e| not_pkcs8(spec, e))?;
         let spki = signing
             .public_key()
             .as_der()
@@ -360,7 +361,9 @@ mod tests {
     fn wrong_sizes_and_algorithms_are_refused() {
         let rsa = RsaKey::generate(KeySpec::Rsa2048).unwrap();
         let der = rsa.to_pkcs8_der().unwrap();
-        let err = RsaKey::from_pkcs8_der(KeySpec::Rsa3072, &der).err().unwrap();
+        let err = RsaKey::from_pkcs8_der(KeySpec::Rsa3072, &der)
+            .err()
+            .unwrap();
         assert!(err.message().contains("2048 bits"), "{err}");
         assert!(P256Key::from_pkcs8_der(KeySpec::EcP256, &der).is_err());
         assert!(RsaKey::from_pkcs8_der(KeySpec::Rsa2048, b"garbage").is_err());

@@ -20,6 +20,7 @@
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
 pub mod rust_crypto;
+pub mod signer;
 
 use zeroize::Zeroizing;
 
@@ -27,7 +28,9 @@ use super::error::{Error, Result};
 use super::key_spec::{Algorithm, KeySpec};
 
 #[cfg(not(any(feature = "aws-lc", feature = "pure-rust")))]
-compile_error!("akms needs a crypto provider: enable the `aws-lc` feature (the default) or `pure-rust`");
+compile_error!(
+    "akms needs a crypto provider: enable the `aws-lc` feature (the default) or `pure-rust`"
+);
 
 /// The RSA key type of this build.
 #[cfg(feature = "aws-lc")]

@@ -12,8 +12,7 @@ use signature::{Signer, Verifier};
 use zeroize::Zeroizing;
 
 use super::{
-    encoding_failed, not_pkcs8, sign_failed, wrong_key, Encryption, KeyMaterial,
-    Message, Signing,
+    encoding_failed, not_pkcs8, sign_failed, wrong_key, Encryption, KeyMaterial, Message, Signing,
 };
 use crate::core::error::{Error, Result};
 use crate::core::key_spec::{Algorithm, KeySpec};
@@ -49,7 +48,9 @@ mod rsa_p256 {
     use sha2::Sha256;
 
     use super::*;
-    use crate::core::provider::{encrypt_failed, generate_failed, rsa_bits, wrong_rsa_size, PSS_SALT_LEN};
+    use crate::core::provider::{
+        encrypt_failed, generate_failed, rsa_bits, wrong_rsa_size, PSS_SALT_LEN,
+    };
 
     /// An RSA_2048 or RSA_3072 key (RustCrypto `rsa`), its public half cached.
     pub struct RsaKey {
@@ -205,8 +206,10 @@ mod rsa_p256 {
             if alg != Algorithm::EcdsaSha256 {
                 return Err(wrong_key(alg));
             }
-            let sig: p256::ecdsa::Signature =
-                self.0.sign_prehash(&message.sha256()).map_err(sign_failed)?;
+            let sig: p256::ecdsa::Signature = self
+                .0
+                .sign_prehash(&message.sha256())
+                .map_err(sign_failed)?;
             Ok(sig.to_der().to_bytes().into_vec())
         }
 
@@ -265,8 +268,10 @@ impl Signing for K256Key {
         if alg != Algorithm::EcdsaSha256 {
             return Err(wrong_key(alg));
         }
-        let sig: k256::ecdsa::Signature =
-            self.0.sign_prehash(&message.sha256()).map_err(sign_failed)?;
+        let sig: k256::ecdsa::Signature = self
+            .0
+            .sign_prehash(&message.sha256())
+            .map_err(sign_failed)?;
         Ok(sig.to_der().to_bytes().into_vec())
     }
 

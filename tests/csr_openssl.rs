@@ -234,7 +234,7 @@ fn csr_errors_follow_the_status_order() {
     store.enable_key(&key).unwrap();
     store.create_alias("alias/csr", &key).unwrap();
     let pem = store
-        .generate_csr(&"alias/csr".to_string(), &version, "CN=x", &["x.example"])
+        .generate_csr("alias/csr", &version, "CN=x", &["x.example"])
         .unwrap();
     assert!(pem.contains("CERTIFICATE REQUEST"));
 }

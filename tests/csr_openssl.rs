@@ -76,9 +76,7 @@ fn check_spec(spec: KeySpec) {
     assert_eq!(squash(&public), squash(&ours), "{spec}");
 
     // A request with no DNS names verifies too, and has no subjectAltName.
-    let pem = store
-        .generate_csr::<&str>(&key, &version, "CN=bare", &[])
-        .unwrap();
+    let pem = store.generate_csr(&key, &version, "CN=bare", &[]).unwrap();
     let bare = dir.write("bare.pem", &pem);
     assert!(
         verifies(spec, &bare, false),
@@ -178,16 +176,10 @@ fn csr_errors_follow_the_status_order() {
         Err(Error::InvalidArgument(m)) => assert!(m.contains(says), "{m}"),
         other => panic!("expected InvalidArgument, got {other:?}"),
     };
+    invalid(store.generate_csr(&key, &version, "", &[]), "subject");
+    invalid(store.generate_csr(&key, &version, "CN", &[]), "subject");
     invalid(
-        store.generate_csr::<&str>(&key, &version, "", &[]),
-        "subject",
-    );
-    invalid(
-        store.generate_csr::<&str>(&key, &version, "CN", &[]),
-        "subject",
-    );
-    invalid(
-        store.generate_csr::<&str>(&key, &version, "BOGUS=1", &[]),
+        store.generate_csr(&key, &version, "BOGUS=1", &[]),
         "subject",
     );
     invalid(
@@ -200,15 +192,15 @@ fn csr_errors_follow_the_status_order() {
     );
     // Malformed input wins over a missing key.
     invalid(
-        store.generate_csr::<&str>("no-such-key", &version, "", &[]),
+        store.generate_csr("no-such-key", &version, "", &[]),
         "subject",
     );
     assert!(matches!(
-        store.generate_csr::<&str>("no-such-key", &version, "CN=x", &[]),
+        store.generate_csr("no-such-key", &version, "CN=x", &[]),
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        store.generate_csr::<&str>(&key, "no-such-version", "CN=x", &[]),
+        store.generate_csr(&key, "no-such-version", "CN=x", &[]),
         Err(Error::NotFound(_))
     ));
 
@@ -216,19 +208,19 @@ fn csr_errors_follow_the_status_order() {
         .create_key(KeySpec::EcSm2, KeyUsage::EncryptDecrypt, None)
         .unwrap();
     assert!(matches!(
-        store.generate_csr::<&str>(&enc, &enc_version, "CN=x", &[]),
+        store.generate_csr(&enc, &enc_version, "CN=x", &[]),
         Err(Error::Incompatible(_))
     ));
     store.disable_key(&enc).unwrap();
     // INCOMPATIBLE comes before INVALID_STATE.
     assert!(matches!(
-        store.generate_csr::<&str>(&enc, &enc_version, "CN=x", &[]),
+        store.generate_csr(&enc, &enc_version, "CN=x", &[]),
         Err(Error::Incompatible(_))
     ));
 
     store.disable_key(&key).unwrap();
     assert!(matches!(
-        store.generate_csr::<&str>(&key, &version, "CN=x", &[]),
+        store.generate_csr(&key, &version, "CN=x", &[]),
         Err(Error::InvalidState(_))
     ));
     store.enable_key(&key).unwrap();

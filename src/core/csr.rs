@@ -42,12 +42,12 @@ impl Store {
     /// Errors: `InvalidArgument` (an unparsable or empty subject, an invalid DNS name),
     /// `NotFound`, `AccessDenied`, `Incompatible` (the key is not SIGN/VERIFY), `InvalidState`
     /// (the key is not Enabled).
-    pub fn generate_csr<S: AsRef<str>>(
+    pub fn generate_csr(
         &self,
         key: &str,
         version: &str,
         subject: &str,
-        dns_names: &[S],
+        dns_names: &[&str],
     ) -> Result<String> {
         let call = Call::new(Action::GenerateCSR).key(key).version(version);
         self.run(call, |call| {
@@ -133,13 +133,12 @@ pub fn check_dns_name(name: &str) -> Result<()> {
 }
 
 /// The subjectAltName extension for `dns_names`, or `None` if there are none.
-fn subject_alt_name<S: AsRef<str>>(dns_names: &[S]) -> Result<Option<SubjectAltName>> {
+fn subject_alt_name(dns_names: &[&str]) -> Result<Option<SubjectAltName>> {
     if dns_names.is_empty() {
         return Ok(None);
     }
     let mut names = Vec::with_capacity(dns_names.len());
-    for name in dns_names {
-        let name = name.as_ref();
+    for &name in dns_names {
         check_dns_name(name)?;
         let ia5 = Ia5String::new(name)
             .map_err(|e| invalid(format!("DNS name {name:?} is invalid: {e}")))?;
@@ -250,6 +249,10 @@ mod tests {
     fn subjects_are_parsed() {
         let name = parse_subject("CN=signer.example.com,O=Acme Ltd,C=CN").unwrap();
         assert_eq!(name.to_string(), "CN=signer.example.com,O=Acme Ltd,C=CN");
+        let escaped = parse_subject(r"CN=Acme\, Inc,O=a+OU=b,C=US").unwrap();
+        // Four attributes: the escaped comma is part of the CN, O and OU share one RDN.
+        assert_eq!(escaped.iter().count(), 4);
+        assert!(escaped.to_string().contains(r"CN=Acme\, Inc"), "{escaped}");
         for bad in ["", "   ", "CN", "XX=1", "CN=a,,O=b"] {
             let err = parse_subject(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument(_)), "{bad:?}: {err}");

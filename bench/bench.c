@@ -16,7 +16,10 @@
  * The ratio column is akms / OpenSSL ctx/op; "ratio(reused)" is akms / OpenSSL reused.
  *
  * Then 1 vs 2 threads on one key: the operations per second of two threads calling akms on the
- * same key version at once, against one thread.
+ * same key version at once, against one thread ("scaling", which needs two idle cores to reach
+ * 2.0), and the operations per CPU-second of a thread with two running against one running
+ * ("per-CPU-second": 1.0 means the threads do not slow each other down, however busy the
+ * machine is).
  *
  * Sign and verify take 32-byte digests (AKMS_MESSAGE_DIGEST; EVP_PKEY_sign on the digest).
  * Plaintexts are 32 bytes. These are measurements, not tests: nothing here fails on a number.
@@ -265,16 +268,27 @@ static void free_case(bench_case *bc) {
     EVP_PKEY_free(bc->pkey);
 }
 
-/* Runs `op` for run_seconds; returns operations per second. */
-static double timed(int (*op)(bench_case *), bench_case *bc) {
+static double thread_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs `op` for run_seconds; returns operations per second, and (if `ops_per_cpu` is not NULL)
+ * operations per second of this thread's CPU time. */
+static double timed_cpu(int (*op)(bench_case *), bench_case *bc, double *ops_per_cpu) {
     long n = 0;
+    double cpu = thread_cpu();
     double start = now(), end = start + run_seconds, t;
     do {
         if (!op(bc)) die("operation during timing");
         n++;
     } while ((t = now()) < end);
+    if (ops_per_cpu) *ops_per_cpu = (double)n / (thread_cpu() - cpu);
     return (double)n / (t - start);
 }
+
+static double timed(int (*op)(bench_case *), bench_case *bc) { return timed_cpu(op, bc, NULL); }
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -332,34 +346,39 @@ static void compare(akms_store *store) {
 typedef struct {
     bench_case *bc;
     int (*op)(bench_case *);
-    double ops;
+    double ops, ops_per_cpu;
 } thread_arg;
 
 static void *thread_main(void *p) {
     thread_arg *t = p;
-    t->ops = timed(t->op, t->bc);
+    t->ops = timed_cpu(t->op, t->bc, &t->ops_per_cpu);
     return NULL;
 }
 
-static double threaded(int (*op)(bench_case *), bench_case *bc, int threads) {
+/* Runs `op` on `threads` threads at once; returns their total operations per second, and in
+ * `*ops_per_cpu` the mean operations per CPU-second of one thread (which falls if the threads
+ * slow each other down, whatever share of the machine they got). */
+static double threaded(int (*op)(bench_case *), bench_case *bc, int threads, double *ops_per_cpu) {
     pthread_t th[2];
     thread_arg args[2];
     for (int i = 0; i < threads; i++) {
-        args[i] = (thread_arg){bc, op, 0};
+        args[i] = (thread_arg){bc, op, 0, 0};
         if (pthread_create(&th[i], NULL, thread_main, &args[i]) != 0) die("pthread_create");
     }
-    double total = 0;
+    double total = 0, per_cpu = 0;
     for (int i = 0; i < threads; i++) {
         pthread_join(th[i], NULL);
         total += args[i].ops;
+        per_cpu += args[i].ops_per_cpu / threads;
     }
+    *ops_per_cpu = per_cpu;
     return total;
 }
 
 static void scaling(akms_store *store) {
     printf("\n| key spec | algorithm | op | akms 1 thread ops/s | akms 2 threads ops/s | scaling | "
-           "OpenSSL ctx/op scaling |\n");
-    printf("|---|---|---|---:|---:|---:|---:|\n");
+           "per-CPU-second, 2 vs 1 | OpenSSL ctx/op scaling |\n");
+    printf("|---|---|---|---:|---:|---:|---:|---:|\n");
     for (size_t i = 0; i < NROWS; i++) {
         const row *r = &ROWS[i];
         /* One signing and one verifying row per spec, and RSA_2048 decryption. */
@@ -369,18 +388,19 @@ static void scaling(akms_store *store) {
         if (!wanted || !selected(r)) continue;
         bench_case bc;
         setup_case(&bc, r, store);
-        double one[64], two[64], sa[64], so[64];
+        double one[64], two[64], sa[64], sc[64], so[64], c1, c2, unused;
         int n = rounds < 64 ? rounds : 64;
         for (int k = 0; k < n; k++) {
-            one[k] = threaded(akms_op, &bc, 1);
-            two[k] = threaded(akms_op, &bc, 2);
+            one[k] = threaded(akms_op, &bc, 1, &c1);
+            two[k] = threaded(akms_op, &bc, 2, &c2);
             sa[k] = two[k] / one[k];
-            double o1 = threaded(ossl_op_fresh, &bc, 1);
-            so[k] = threaded(ossl_op_fresh, &bc, 2) / o1;
+            sc[k] = c2 / c1;
+            double o1 = threaded(ossl_op_fresh, &bc, 1, &unused);
+            so[k] = threaded(ossl_op_fresh, &bc, 2, &unused) / o1;
         }
         double m1 = median(one, n), m2 = median(two, n);
-        printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.2f |\n", r->spec->spec_name, r->alg_name,
-               OP_NAMES[r->op], m1, m2, median(sa, n), median(so, n));
+        printf("| %s | %s | %s | %.0f | %.0f | %.2f | %.2f | %.2f |\n", r->spec->spec_name, r->alg_name,
+               OP_NAMES[r->op], m1, m2, median(sa, n), median(sc, n), median(so, n));
         fflush(stdout);
         free_case(&bc);
     }

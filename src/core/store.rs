@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::access::{Action, Call};
 use super::alias;
+use super::audit::Hub;
 use super::clock::{Clock, UnixMillis, DAY_MILLIS};
 use super::encrypt;
 use super::error::{invalid, Error, Result, Status};
@@ -18,6 +19,7 @@ use super::id::new_uuid;
 use super::key::{KeyEntry, KeyMetadata, KeyRecord, KeyState, KeyVersion, KeyVersionInfo, Origin};
 use super::key_spec::{Algorithm, KeySpec, KeyUsage, MessageType};
 use super::keypair::KeyPair;
+use super::policy::Access;
 use super::sign;
 use super::state::{Change, Journal, State};
 
@@ -32,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) state: RwLock<State>,
     pub(crate) clock: Clock,
     pub(crate) journal: Option<Box<dyn Journal>>,
+    /// The audit callback of the root handle, which receives every handle's events.
+    pub(crate) audit: Hub,
 }
 
 /// A handle on a key store. Cheap to clone; every clone sees the same keys. `Send + Sync`:
@@ -39,6 +43,8 @@ pub(crate) struct Shared {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) shared: Arc<Shared>,
+    /// What this handle may do: `None` for the unrestricted handle (see [`Store::restrict`]).
+    pub(crate) access: Option<Arc<Access>>,
 }
 
 impl Default for Store {
@@ -65,7 +71,9 @@ impl Store {
                 state: RwLock::new(state),
                 clock,
                 journal,
+                audit: Hub::default(),
             }),
+            access: None,
         }
     }
 
@@ -79,7 +87,15 @@ impl Store {
         mut call: Call<'a>,
         body: impl FnOnce(&mut Call<'a>) -> Result<T>,
     ) -> Result<T> {
-        let result = body(&mut call);
+        // A panic in the body (a bug) still gets its event before it travels on.
+        let result =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut call))) {
+                Ok(result) => result,
+                Err(panic) => {
+                    self.finish(&call, Status::Internal);
+                    std::panic::resume_unwind(panic)
+                }
+            };
         self.finish(
             &call,
             result.as_ref().map_or_else(|e| e.status(), |_| Status::Ok),
@@ -87,12 +103,20 @@ impl Store {
         result
     }
 
-    /// After a call: nothing yet (audit events hook in here).
-    pub(crate) fn finish(&self, _call: &Call<'_>, _status: Status) {}
+    /// After a call: its audit event, sent to the root's callback with no lock held.
+    pub(crate) fn finish(&self, call: &Call<'_>, status: Status) {
+        self.shared
+            .audit
+            .emit(self.principal(), self.now(), call, status);
+    }
 
-    /// Checks this handle may perform `call` on `key` (or on no key). Every handle may, for now.
-    pub(crate) fn authorize(&self, _call: &Call<'_>, _key: Option<&KeyEntry>) -> Result<()> {
-        Ok(())
+    /// Checks this handle's policies allow `call` on `key` (or on no key); the unrestricted
+    /// handle may do everything.
+    pub(crate) fn authorize(&self, call: &Call<'_>, key: Option<&KeyEntry>) -> Result<()> {
+        match &self.access {
+            None => Ok(()),
+            Some(access) => access.check(call, key),
+        }
     }
 
     /// Looks up `key` under the read lock, records it in `call`, and runs `f` on it.
@@ -311,8 +335,11 @@ impl Store {
                 if state.alias_target(alias).is_none() {
                     return Err(Error::NotFound(format!("alias {alias:?} does not exist")));
                 }
+                let old = state.resolve(alias, now)?;
                 let entry = state.resolve(key, now)?;
                 call.key_id = Some(entry.record.id.clone());
+                // Moving an alias needs the right on the key it leaves as well as the new one.
+                store.authorize(call, Some(old))?;
                 store.authorize(call, Some(entry))?;
                 check_aliasable(entry)?;
                 let key_id = entry.record.id.clone();

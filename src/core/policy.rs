@@ -16,8 +16,12 @@
 //!
 //! Parsing compiles each statement's actions into a bit set over [`Action::ALL`] and sorts the
 //! statements by action, so a check looks only at the statements that mention the action and
-//! never allocates.
+//! never allocates. Calls that name no key are decided by two flags per action. An allowed
+//! (handle, action, key) is remembered in a small per-thread cache that any change to the store
+//! invalidates (aliases move), so a repeated call on the same key costs a few loads.
 
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -39,6 +43,9 @@ pub struct Policy {
 struct Rules {
     deny: Vec<Arc<[Resource]>>,
     allow: Vec<Arc<[Resource]>>,
+    /// Whether a Deny statement, or an Allow statement, has the resource `*`.
+    deny_any: bool,
+    allow_any: bool,
 }
 
 /// A compiled resource pattern.
@@ -58,8 +65,30 @@ enum Resource {
 /// allow a call).
 #[derive(Debug)]
 pub struct Access {
+    /// Unique among all handles ever made (the allow cache's key).
+    id: u64,
     pub(crate) principal: Arc<str>,
     policies: Vec<Arc<Policy>>,
+}
+
+static NEXT_ACCESS_ID: AtomicU64 = AtomicU64::new(1);
+
+/// One remembered allowed call: handle, action, key (by the address of its id) and the store's
+/// change count when it was decided.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Allowed {
+    access: u64,
+    key: usize,
+    changes: u64,
+    action: usize,
+}
+
+const CACHE_SLOTS: usize = 64;
+
+thread_local! {
+    static ALLOWED: [Cell<Allowed>; CACHE_SLOTS] = const {
+        [const { Cell::new(Allowed { access: 0, key: 0, changes: 0, action: 0 }) }; CACHE_SLOTS]
+    };
 }
 
 impl Access {
@@ -74,16 +103,46 @@ impl Access {
         let mut policies = parent.map(|p| p.policies.clone()).unwrap_or_default();
         policies.push(Arc::new(policy));
         Access {
+            id: NEXT_ACCESS_ID.fetch_add(1, Ordering::Relaxed),
             principal,
             policies,
         }
     }
 
-    /// Checks every policy on the chain allows `call` on `key` (or on no key).
-    pub(crate) fn check(&self, call: &Call<'_>, key: Option<&KeyEntry>) -> Result<()> {
-        let index = call.action as usize;
+    /// Checks every policy on the chain allows `call` on `key` (or on no key). `changes` is the
+    /// store's change count, read under the same lock as `key`.
+    pub(crate) fn check(
+        &self,
+        call: &Call<'_>,
+        key: Option<&KeyEntry>,
+        changes: u64,
+    ) -> Result<()> {
+        let action = call.action as usize;
+        let Some(entry) = key else {
+            for policy in &self.policies {
+                let rules = &policy.by_action[action];
+                if rules.deny_any {
+                    return Err(self.denied(call, key, "an explicit Deny"));
+                }
+                if !rules.allow_any {
+                    return Err(self.denied(call, key, "no Allow statement"));
+                }
+            }
+            return Ok(());
+        };
+        let this = Allowed {
+            access: self.id,
+            key: Arc::as_ptr(&entry.record.id).cast::<u8>() as usize,
+            changes,
+            action,
+        };
+        let slot =
+            (this.key >> 4 ^ this.access as usize ^ action.wrapping_mul(0x9e37)) % CACHE_SLOTS;
+        if ALLOWED.with(|cache| cache[slot].get() == this) {
+            return Ok(());
+        }
         for policy in &self.policies {
-            let rules = &policy.by_action[index];
+            let rules = &policy.by_action[action];
             let matches = |resources: &Arc<[Resource]>| resources.iter().any(|r| r.matches(key));
             if rules.deny.iter().any(matches) {
                 return Err(self.denied(call, key, "an explicit Deny"));
@@ -92,6 +151,7 @@ impl Access {
                 return Err(self.denied(call, key, "no Allow statement"));
             }
         }
+        ALLOWED.with(|cache| cache[slot].set(this));
         Ok(())
     }
 
@@ -183,12 +243,14 @@ impl Policy {
                 .collect::<Result<_>>()?;
             for (k, rules) in by_action.iter_mut().enumerate() {
                 if mask & (1 << k) != 0 {
-                    let list = if deny {
-                        &mut rules.deny
+                    let any = resources.iter().any(|r| matches!(r, Resource::Any));
+                    if deny {
+                        rules.deny.push(resources.clone());
+                        rules.deny_any |= any;
                     } else {
-                        &mut rules.allow
-                    };
-                    list.push(resources.clone());
+                        rules.allow.push(resources.clone());
+                        rules.allow_any |= any;
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! to look a key up or to apply a change; key generation and all cryptography run with no lock
 //! held, so calls on different keys, or on the same key, proceed in parallel.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) journal: Option<Box<dyn Journal>>,
     /// The audit callback of the root handle, which receives every handle's events.
     pub(crate) audit: Hub,
+    /// How many changes have been committed (access checks cache decisions until the next).
+    pub(crate) changes: AtomicU64,
 }
 
 /// A handle on a key store. Cheap to clone; every clone sees the same keys. `Send + Sync`:
@@ -72,6 +75,7 @@ impl Store {
                 clock,
                 journal,
                 audit: Hub::default(),
+                changes: AtomicU64::new(0),
             }),
             access: None,
         }
@@ -115,7 +119,7 @@ impl Store {
     pub(crate) fn authorize(&self, call: &Call<'_>, key: Option<&KeyEntry>) -> Result<()> {
         match &self.access {
             None => Ok(()),
-            Some(access) => access.check(call, key),
+            Some(access) => access.check(call, key, self.shared.changes.load(Ordering::Acquire)),
         }
     }
 
@@ -158,6 +162,7 @@ impl Store {
             journal.write(&change)?;
         }
         state.apply(change);
+        self.shared.changes.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 

@@ -8,7 +8,7 @@
 //! Calls that an audit callback makes into the same store from inside the callback are not
 //! themselves audited: their events would feed back into the callback without end.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -72,9 +72,14 @@ pub(crate) struct Hub {
     callback: RwLock<Option<AuditCallback>>,
 }
 
+/// How many stores' callbacks one thread can be inside at once (a callback of one store calling
+/// another store whose callback …); deeper events are not delivered.
+const MAX_NESTED: usize = 8;
+
 thread_local! {
-    /// The hubs (by address) whose callback this thread is inside.
-    static DELIVERING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    /// The hubs (by address) whose callback this thread is inside. Plain cells, so that the
+    /// thread-local has no destructor and works at any point of a thread's life.
+    static DELIVERING: [Cell<usize>; MAX_NESTED] = const { [const { Cell::new(0) }; MAX_NESTED] };
 }
 
 impl Hub {
@@ -83,7 +88,7 @@ impl Hub {
     }
 
     fn delivering_here(&self) -> bool {
-        DELIVERING.with(|d| d.borrow().contains(&self.id()))
+        DELIVERING.with(|d| d.iter().any(|h| h.get() == self.id()))
     }
 
     /// Sends the event for `call`, which ended with `status` by `principal`, to the callback.
@@ -106,15 +111,13 @@ impl Hub {
             algorithm: call.algorithm.map(|a| a.name()),
             status: status.name(),
         };
-        DELIVERING.with(|d| d.borrow_mut().push(self.id()));
+        let Some(slot) = DELIVERING.with(|d| d.iter().position(|h| h.get() == 0)) else {
+            return;
+        };
+        DELIVERING.with(|d| d[slot].set(self.id()));
         // A panicking callback must not break the call that caused the event.
         let _ = catch_unwind(AssertUnwindSafe(|| callback(&event)));
-        DELIVERING.with(|d| {
-            let mut d = d.borrow_mut();
-            if let Some(at) = d.iter().rposition(|&h| h == self.id()) {
-                d.remove(at);
-            }
-        });
+        DELIVERING.with(|d| d[slot].set(0));
     }
 
     /// Replaces the callback (`None` removes it). Returns once no thread is inside the old one.

@@ -28,6 +28,17 @@ fn main() {
                 .0
         })
         .collect();
+    // A fleet of keys called in turn: more than the per-thread cache of allowed calls holds,
+    // so most calls are decided by the policy itself (the cold path).
+    let fleet: Vec<(String, String)> = (0..256)
+        .map(|i| {
+            let (k, v) = root
+                .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+                .unwrap();
+            root.create_alias(&format!("alias/fleet-{i}"), &k).unwrap();
+            (k, v)
+        })
+        .collect();
     let mut statements = Vec::new();
     for (i, other) in others.iter().take(10).enumerate() {
         statements.push(serde_json::json!({
@@ -46,7 +57,7 @@ fn main() {
     statements.push(serde_json::json!({
         "Effect": "Allow",
         "Action": ["kms:GetPublicKey", "kms:AsymmetricVerify"],
-        "Resource": ["alias/app-2"]
+        "Resource": ["alias/app-2", "alias/fleet-*"]
     }));
     assert_eq!(statements.len(), 20);
     let policy = serde_json::json!({"Principal": "bench", "Statement": statements}).to_string();
@@ -81,6 +92,20 @@ fn main() {
     println!("policy: 20 statements (10 Deny, 10 Allow; the key allowed by alias in the last)");
     report("GetPublicKey", &root, &restricted, 1000, rounds, get);
     report("AsymmetricVerify", &root, &restricted, 4, rounds, verify);
+    let next = std::cell::Cell::new(0usize);
+    let fleet_get = |s: &Store| {
+        let (k, v) = &fleet[next.get() % fleet.len()];
+        next.set(next.get() + 1);
+        std::hint::black_box(s.get_public_key(k, v).unwrap());
+    };
+    report(
+        "GetPublicKey, 256 keys in turn (cold)",
+        &root,
+        &restricted,
+        1024,
+        rounds / 4,
+        fleet_get,
+    );
 }
 
 /// Times `f` on both handles in many short alternating blocks (so both see the same load on a

@@ -845,3 +845,42 @@ fn events_go_to_the_root_callback_whichever_handle_calls() {
         ]
     );
 }
+
+#[test]
+fn remembered_decisions_belong_to_one_handle_and_one_store_state() {
+    let root = Store::new();
+    let (k, v) = root
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    let (k2, v2) = root
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    root.create_alias("alias/a", &k).unwrap();
+    let allowed = root
+        .restrict(&policy(
+            "yes",
+            &[("Allow", &["kms:GetPublicKey"], &["alias/a"])],
+        ))
+        .unwrap();
+    let denied = root
+        .restrict(&policy(
+            "no",
+            &[("Allow", &["kms:DescribeKey"], &["alias/a"])],
+        ))
+        .unwrap();
+    for _ in 0..3 {
+        assert!(allowed.get_public_key(&k, &v).is_ok());
+        assert_eq!(status(denied.get_public_key(&k, &v)), Status::AccessDenied);
+        assert_eq!(status(allowed.describe_key(&k)), Status::AccessDenied);
+        assert!(denied.describe_key(&k).is_ok());
+    }
+    // Any change to the store forgets what was allowed: here the alias moves away.
+    root.update_alias("alias/a", &k2).unwrap();
+    assert_eq!(status(allowed.get_public_key(&k, &v)), Status::AccessDenied);
+    assert!(allowed.get_public_key(&k2, &v2).is_ok());
+    root.delete_alias("alias/a").unwrap();
+    assert_eq!(
+        status(allowed.get_public_key(&k2, &v2)),
+        Status::AccessDenied
+    );
+}

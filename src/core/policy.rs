@@ -15,12 +15,14 @@
 //! resource `*`. Default deny; an explicit Deny wins.
 //!
 //! Parsing compiles each statement's actions into a bit set over [`Action::ALL`] and sorts the
-//! statements by action, so a check looks only at the statements that mention the action and
-//! never allocates. Calls that name no key are decided by two flags per action. An allowed
+//! resources by action and kind, so a check looks only at what mentions the action, looks exact
+//! ids and aliases up, tries only wildcard patterns one by one, and never allocates. Calls that
+//! name no key are decided by one field per action. An allowed
 //! (handle, action, key) is remembered in a small per-thread cache that any change to the store
 //! invalidates (aliases move), so a repeated call on the same key costs a few loads.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -39,17 +41,63 @@ pub struct Policy {
     by_action: Vec<Rules>,
 }
 
+/// The effects a resource has on one action: bits of [`DENY`] and [`ALLOW`].
+const DENY: u8 = 1;
+const ALLOW: u8 = 2;
+
+/// The resources of every statement that mentions one action, by kind: exact key ids and
+/// aliases are looked up, only patterns with wildcards are tried one by one.
 #[derive(Debug, Default)]
 struct Rules {
-    deny: Vec<Arc<[Resource]>>,
-    allow: Vec<Arc<[Resource]>>,
-    /// Whether a Deny statement, or an Allow statement, has the resource `*`.
-    deny_any: bool,
-    allow_any: bool,
+    /// The effects given to the resource `*` (every call).
+    any: u8,
+    /// The effects given to exact `key/<id>` resources, by id.
+    keys: HashMap<Box<str>, u8>,
+    /// The effects given to exact `alias/<name>` resources, by alias.
+    aliases: HashMap<Box<str>, u8>,
+    /// Patterns with wildcards and the effect each gives.
+    globs: Vec<(u8, Resource)>,
+}
+
+impl Rules {
+    fn add(&mut self, effect: u8, resource: &Resource) {
+        match resource {
+            Resource::Any => self.any |= effect,
+            Resource::Key(g) if !g.wild => {
+                *self.keys.entry(g.parts[0].as_str().into()).or_default() |= effect
+            }
+            Resource::Alias(g) if !g.wild => {
+                *self.aliases.entry(g.parts[0].as_str().into()).or_default() |= effect
+            }
+            other => self.globs.push((effect, other.clone())),
+        }
+    }
+
+    /// The effects the statements give a call on `key` (or on no key).
+    fn effects(&self, key: Option<&KeyEntry>) -> u8 {
+        let Some(entry) = key else {
+            return self.any;
+        };
+        let mut effects = self.any;
+        if let Some(e) = self.keys.get(&*entry.record.id) {
+            effects |= e;
+        }
+        for alias in &entry.aliases {
+            if let Some(e) = self.aliases.get(alias.as_str()) {
+                effects |= e;
+            }
+        }
+        for (effect, resource) in &self.globs {
+            if effects & effect == 0 && resource.matches(key) {
+                effects |= effect;
+            }
+        }
+        effects
+    }
 }
 
 /// A compiled resource pattern.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Resource {
     /// `*`: every key, and the calls that name no key.
     Any,
@@ -119,16 +167,7 @@ impl Access {
     ) -> Result<()> {
         let action = call.action as usize;
         let Some(entry) = key else {
-            for policy in &self.policies {
-                let rules = &policy.by_action[action];
-                if rules.deny_any {
-                    return Err(self.denied(call, key, "an explicit Deny"));
-                }
-                if !rules.allow_any {
-                    return Err(self.denied(call, key, "no Allow statement"));
-                }
-            }
-            return Ok(());
+            return self.decide(call, None);
         };
         let this = Allowed {
             access: self.id,
@@ -141,17 +180,22 @@ impl Access {
         if ALLOWED.with(|cache| cache[slot].get() == this) {
             return Ok(());
         }
+        self.decide(call, key)?;
+        ALLOWED.with(|cache| cache[slot].set(this));
+        Ok(())
+    }
+
+    /// Asks every policy on the chain.
+    fn decide(&self, call: &Call<'_>, key: Option<&KeyEntry>) -> Result<()> {
         for policy in &self.policies {
-            let rules = &policy.by_action[action];
-            let matches = |resources: &Arc<[Resource]>| resources.iter().any(|r| r.matches(key));
-            if rules.deny.iter().any(matches) {
+            let effects = policy.by_action[call.action as usize].effects(key);
+            if effects & DENY != 0 {
                 return Err(self.denied(call, key, "an explicit Deny"));
             }
-            if !rules.allow.iter().any(matches) {
+            if effects & ALLOW == 0 {
                 return Err(self.denied(call, key, "no Allow statement"));
             }
         }
-        ALLOWED.with(|cache| cache[slot].set(this));
         Ok(())
     }
 
@@ -233,7 +277,7 @@ impl Policy {
                 mask |= action_mask(action)
                     .map_err(|why| invalid(format!("policy field `{at}.Action[{j}]`: {why}")))?;
             }
-            let resources: Arc<[Resource]> = strings(statement, &at, "Resource")?
+            let resources: Vec<Resource> = strings(statement, &at, "Resource")?
                 .iter()
                 .enumerate()
                 .map(|(j, r)| {
@@ -243,13 +287,8 @@ impl Policy {
                 .collect::<Result<_>>()?;
             for (k, rules) in by_action.iter_mut().enumerate() {
                 if mask & (1 << k) != 0 {
-                    let any = resources.iter().any(|r| matches!(r, Resource::Any));
-                    if deny {
-                        rules.deny.push(resources.clone());
-                        rules.deny_any |= any;
-                    } else {
-                        rules.allow.push(resources.clone());
-                        rules.allow_any |= any;
+                    for resource in &resources {
+                        rules.add(if deny { DENY } else { ALLOW }, resource);
                     }
                 }
             }
@@ -338,7 +377,7 @@ fn strings<'v>(statement: &'v Map<String, Value>, at: &str, field: &str) -> Resu
 }
 
 /// A pattern where `*` matches any run of characters (also none, also `/`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Glob {
     /// The literal pieces between the stars.
     parts: Vec<String>,

@@ -86,7 +86,7 @@ impl Fixture {
 }
 
 /// The operations that name a key, as policy action names.
-const KEY_OPS: [&str; 16] = [
+const KEY_OPS: [&str; 17] = [
     "CreateKeyVersion",
     "DescribeKey",
     "ListKeyVersions",
@@ -103,10 +103,20 @@ const KEY_OPS: [&str; 16] = [
     "AsymmetricSign",
     "AsymmetricVerify",
     "GenerateCSR",
+    "ImportKeyVersion",
 ];
 
 /// The operations that name no key.
-const KEYLESS_OPS: [&str; 3] = ["CreateKey", "ListKeys", "Restrict"];
+const KEYLESS_OPS: [&str; 4] = ["CreateKey", "ImportKey", "ListKeys", "Restrict"];
+
+/// A fresh SM2 private key as PKCS#8 DER (the fixture's keys are SM2).
+fn sm2_pkcs8() -> Vec<u8> {
+    akms::core::keypair::KeyPair::generate(KeySpec::EcSm2)
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap()
+        .to_vec()
+}
 
 fn uses_enc(op: &str) -> bool {
     op == "AsymmetricEncrypt" || op == "AsymmetricDecrypt"
@@ -162,6 +172,11 @@ fn call(fx: &Fixture, h: &Store, op: &str, other: bool, via_alias: bool) -> Opti
             &DIGEST,
             &fx.signature,
         )),
+        "ImportKeyVersion" => status(h.import_key_version(key, &sm2_pkcs8())),
+        "GenerateCSR" => {
+            status(h.generate_csr(key, version, "CN=signer,O=Acme", &["signer.example.com"]))
+        }
+        "ImportKey" => status(h.import_key(KeyUsage::SignVerify, &sm2_pkcs8(), None)),
         "CreateKey" => status(h.create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)),
         "ListKeys" => status(h.list_keys()),
         "Restrict" => status(h.restrict(r#"{"Statement": []}"#)),
@@ -278,7 +293,7 @@ fn policy_table_for_every_operation() {
             "{op} root"
         );
     }
-    assert!(covered >= 15, "only {covered} key operations covered");
+    assert_eq!(covered, KEY_OPS.len(), "every key operation is covered");
 
     for op in KEYLESS_OPS {
         let action = format!("kms:{op}");

@@ -239,7 +239,9 @@ impl Store {
                 Ok(entry.record.spec)
             })?;
             let pair = KeyPair::generate(spec)?;
-            self.add_version(key, pair)
+            // The key that was checked, even if an alias has moved since.
+            let key_id = call.key_id.clone().unwrap_or_else(|| key.into());
+            self.add_version(&key_id, pair)
         })
     }
 

@@ -9,6 +9,21 @@ static const uint8_t DIGEST[32] = {0xd1, 0x9e, 0x57, 0x0a, 0x42, 0x77, 0x13, 0xc
                                    0x21, 0x90, 0x3f, 0xa4, 0x58, 0x6d, 0x12, 0xee, 0x7b, 0x30, 0x81,
                                    0xc9, 0x4a, 0x1f, 0x66, 0xd3, 0x08, 0xb5, 0x29, 0x94, 0x7c};
 static const uint8_t PLAINTEXT[] = "the launch codes are 0000";
+/* An SM2 private key (PKCS#8 DER), for ImportKey and ImportKeyVersion. */
+static const uint8_t SM2_PKCS8[138] = {
+    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86,
+    0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55,
+    0x01, 0x82, 0x2d, 0x04, 0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,
+    0x3a, 0x9a, 0x5f, 0x4e, 0xec, 0xb0, 0x17, 0xfa, 0x60, 0x8b, 0xa7, 0xfd,
+    0x07, 0x90, 0x6f, 0xa0, 0x2e, 0x7e, 0x91, 0x09, 0xc3, 0x1b, 0x6f, 0xe9,
+    0xf8, 0xf0, 0xa6, 0x8c, 0xb2, 0xb0, 0xd9, 0x74, 0xa1, 0x44, 0x03, 0x42,
+    0x00, 0x04, 0xd7, 0x0f, 0x9c, 0x74, 0x35, 0xab, 0x5c, 0x06, 0x23, 0x0e,
+    0x41, 0x9d, 0xa7, 0x1a, 0xd4, 0xb8, 0x71, 0x01, 0xe5, 0x69, 0x4a, 0x64,
+    0x0a, 0x35, 0x17, 0x27, 0x74, 0x93, 0x0c, 0xb1, 0x51, 0x01, 0xdc, 0x91,
+    0x20, 0x6c, 0x04, 0x9e, 0x15, 0x77, 0x5e, 0xb2, 0xee, 0xcd, 0x4b, 0x61,
+    0xee, 0xf4, 0xc2, 0x1b, 0x9e, 0x88, 0x8b, 0x9e, 0xdf, 0x95, 0x22, 0x65,
+    0x91, 0xdc, 0x2c, 0x11, 0x62, 0x24,
+};
 
 static bool contains(const char *haystack, const char *needle) {
     return haystack != NULL && strstr(haystack, needle) != NULL;
@@ -127,6 +142,7 @@ static const char *KEY_OPS[] = {
     "CreateKeyVersion", "DescribeKey", "ListKeyVersions", "CreateAlias", "UpdateAlias",
     "DeleteAlias", "EnableKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion",
     "GetPublicKey", "AsymmetricEncrypt", "AsymmetricDecrypt", "AsymmetricSign", "AsymmetricVerify",
+    "ImportKeyVersion", "GenerateCSR",
 };
 
 static bool uses_enc(const char *op) {
@@ -177,6 +193,14 @@ static akms_status call_op(fixture *fx, akms_store *h, const char *op, int other
     } else if (strcmp(op, "AsymmetricVerify") == 0) {
         s = akms_asymmetric_verify(h, key, ver, AKMS_ALG_SM2DSA, AKMS_MESSAGE_DIGEST, DIGEST,
                                    sizeof DIGEST, fx->sig.data, fx->sig.len, &valid);
+    } else if (strcmp(op, "ImportKeyVersion") == 0) {
+        s = akms_import_key_version(h, key, SM2_PKCS8, sizeof SM2_PKCS8, &str);
+    } else if (strcmp(op, "GenerateCSR") == 0) {
+        const char *names[] = {"signer.example.com"};
+        s = akms_generate_csr(h, key, ver, "CN=signer,O=Acme,C=CN", names, 1, &str);
+    } else if (strcmp(op, "ImportKey") == 0) {
+        s = akms_import_key(h, AKMS_KEY_USAGE_SIGN_VERIFY, SM2_PKCS8, sizeof SM2_PKCS8, NULL, &str,
+                            &str2);
     } else if (strcmp(op, "CreateKey") == 0) {
         s = akms_create_key(h, AKMS_KEY_SPEC_EC_P256, AKMS_KEY_USAGE_SIGN_VERIFY, NULL, &str, &str2);
     } else if (strcmp(op, "ListKeys") == 0) {
@@ -280,8 +304,8 @@ static void test_policy_table(void) {
         fixture_free(&fx);
     }
 
-    const char *keyless[] = {"CreateKey", "ListKeys", "Restrict"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *keyless[] = {"CreateKey", "ImportKey", "ListKeys", "Restrict"};
+    for (size_t i = 0; i < sizeof keyless / sizeof keyless[0]; i++) {
         const char *op = keyless[i];
         fixture fx;
         fixture_init(&fx);

@@ -4,8 +4,11 @@
 //!
 //! `cargo run --release --example policy_overhead [rounds]`
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use akms::core::{AuditCallback, AuditEvent};
 use akms::{Algorithm, KeySpec, KeyUsage, MessageType, Store};
 
 fn main() {
@@ -98,6 +101,41 @@ fn main() {
         next.set(next.get() + 1);
         std::hint::black_box(s.get_public_key(k, v).unwrap());
     };
+    // For comparison: what an audit event costs (a callback that only counts), alternating
+    // blocks with the callback set and removed.
+    let events = Arc::new(AtomicU64::new(0));
+    let callback: AuditCallback = {
+        let events = events.clone();
+        Arc::new(move |_e: &AuditEvent| {
+            events.fetch_add(1, Ordering::Relaxed);
+        })
+    };
+    let (mut off, mut on, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds / 4 {
+        let block = |s: &Store| {
+            let start = Instant::now();
+            for _ in 0..1000 {
+                get(s);
+            }
+            start.elapsed().as_secs_f64() / 1000.0
+        };
+        root.set_audit_callback(None).unwrap();
+        let x = block(&restricted);
+        root.set_audit_callback(Some(callback.clone())).unwrap();
+        let y = block(&restricted);
+        off.push(x);
+        on.push(y);
+        ratios.push(y / x);
+    }
+    root.set_audit_callback(None).unwrap();
+    assert!(events.load(Ordering::Relaxed) > 0);
+    let (x, y, r) = (median(&mut off), median(&mut on), median(&mut ratios));
+    println!(
+        "GetPublicKey, restricted, audit callback off {:.2?} / on {:.2?}: an event adds {:.0?} (x{r:.1})",
+        Duration::from_secs_f64(x),
+        Duration::from_secs_f64(y),
+        Duration::from_secs_f64(y - x),
+    );
     report(
         "GetPublicKey, 256 keys in turn (cold)",
         &root,
@@ -135,10 +173,6 @@ fn report(name: &str, root: &Store, restricted: &Store, n: u32, rounds: usize, f
         b.push(y);
         ratios.push(y / x);
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let (ta, tb) = (median(&mut a), median(&mut b));
     let overhead = (median(&mut ratios) - 1.0) * 100.0;
     println!(
@@ -146,4 +180,9 @@ fn report(name: &str, root: &Store, restricted: &Store, n: u32, rounds: usize, f
         Duration::from_secs_f64(ta),
         Duration::from_secs_f64(tb)
     );
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }

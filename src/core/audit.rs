@@ -17,7 +17,7 @@ use parking_lot::RwLock;
 use serde::Serialize;
 
 use super::access::Call;
-use super::clock::rfc3339_millis;
+use super::clock::{rfc3339_millis, Clock};
 use super::error::{Error, Result, Status};
 use super::id::new_uuid;
 use super::store::Store;
@@ -92,7 +92,7 @@ impl Hub {
     }
 
     /// Sends the event for `call`, which ended with `status` by `principal`, to the callback.
-    pub(crate) fn emit(&self, principal: &str, now: i64, call: &Call<'_>, status: Status) {
+    pub(crate) fn emit(&self, principal: &str, clock: &Clock, call: &Call<'_>, status: Status) {
         if !self.active.load(Ordering::Acquire) || self.delivering_here() {
             return;
         }
@@ -101,7 +101,7 @@ impl Hub {
             return;
         };
         let event = AuditEvent {
-            event_time: rfc3339_millis(now),
+            event_time: rfc3339_millis(clock.now()),
             request_id: new_uuid(),
             principal: principal.to_string(),
             operation: call.action.name(),

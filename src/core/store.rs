@@ -109,9 +109,10 @@ impl Store {
 
     /// After a call: its audit event, sent to the root's callback with no lock held.
     pub(crate) fn finish(&self, call: &Call<'_>, status: Status) {
-        self.shared
+        let shared = &self.shared;
+        shared
             .audit
-            .emit(self.principal(), self.now(), call, status);
+            .emit(self.principal(), &shared.clock, call, status);
     }
 
     /// Checks this handle's policies allow `call` on `key` (or on no key); the unrestricted

@@ -10,6 +10,7 @@ pub mod id;
 pub mod key;
 pub mod key_spec;
 pub mod keypair;
+pub mod persist;
 pub mod secret;
 pub mod sign;
 pub mod state;

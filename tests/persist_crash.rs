@@ -7,7 +7,7 @@
 //! while it is still opening, and possibly compacting, the store), then opens the store and
 //! checks every acknowledged id is there.
 
-mod common;
+mod persist_common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use akms::core::{KeySpec, KeyUsage};
-use common::{open, TempDir};
+use persist_common::{open, TempDir};
 use rand::RngExt;
 
 const PASS: &[u8] = b"crash test passphrase";

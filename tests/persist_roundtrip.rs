@@ -2,14 +2,14 @@
 //! old signatures verify, old ciphertexts decrypt, states and deletion windows persist, and
 //! compaction keeps the contents.
 
-mod common;
+mod persist_common;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use akms::core::clock::{Clock, DAY_MILLIS};
 use akms::core::{Algorithm, KeySpec, KeyState, KeyUsage, MessageType, Status, Store};
-use common::{cheap, open, snapshot, TempDir};
+use persist_common::{cheap, open, snapshot, TempDir};
 
 const PASS: &[u8] = b"correct horse battery staple";
 

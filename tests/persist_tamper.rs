@@ -3,12 +3,12 @@
 //! opens as the records before the cut, a wrong passphrase is `Corrupt` saying so, and a second
 //! opener gets "locked". Nothing here may panic.
 
-mod common;
+mod persist_common;
 
 use std::process::Command;
 
 use akms::core::{KeySpec, KeyUsage, Status, Store};
-use common::{open, snapshot, TempDir};
+use persist_common::{open, snapshot, TempDir};
 
 const PASS: &[u8] = b"tamper test passphrase";
 

@@ -12,6 +12,7 @@ pub mod import;
 pub mod key;
 pub mod key_spec;
 pub mod keypair;
+pub mod material;
 pub mod persist;
 pub mod secret;
 pub mod sign;

@@ -306,49 +306,60 @@ fn open_records(
         Unauthentic,
         Bad(Error),
     }
+    struct Run {
+        changes: Vec<Change>,
+        failure: Option<(usize, Outcome)>,
+    }
     let open_one = |seq: usize, r: &Framed<'_>| -> std::result::Result<Change, Outcome> {
         let plaintext = sealer
             .open(&r.nonce, r.sealed, &header.record_aad(seq as u64))
             .ok_or(Outcome::Unauthentic)?;
         record::decode(&plaintext).map_err(Outcome::Bad)
     };
-    // Decoding a record parses a private key and computes its public key: spread it over the
-    // cores for big stores. Each worker stops at its first failure.
+    // Opens one run of records (numbered from `first`), stopping at its first failure.
+    let open_run = |first: usize, run: &[Framed<'_>]| -> Run {
+        let mut changes = Vec::with_capacity(run.len());
+        for (i, r) in run.iter().enumerate() {
+            match open_one(first + i, r) {
+                Ok(change) => changes.push(change),
+                Err(e) => {
+                    return Run {
+                        changes,
+                        failure: Some((first + i, e)),
+                    }
+                }
+            }
+        }
+        Run {
+            changes,
+            failure: None,
+        }
+    };
+    // Decoding a record parses a private key and computes its public key: big stores spread
+    // the work over the cores.
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let chunk = if records.len() < 512 || workers == 1 {
-        records.len().max(1)
+    let runs: Vec<Run> = if records.len() < 512 || workers == 1 {
+        vec![open_run(0, records)]
     } else {
-        records.len().div_ceil(workers)
+        let chunk = records.len().div_ceil(workers);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = records
+                .chunks(chunk)
+                .enumerate()
+                .map(|(c, run)| s.spawn(move || open_run(c * chunk, run)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
     };
-    let results: Vec<(Vec<Change>, Option<(usize, Outcome)>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = records
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    for (i, r) in part.iter().enumerate() {
-                        let seq = c * chunk + i;
-                        match open_one(seq, r) {
-                            Ok(change) => out.push(change),
-                            Err(e) => return (out, Some((seq, e))),
-                        }
-                    }
-                    (out, None)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
     let mut changes = Vec::with_capacity(records.len());
-    for (part, failure) in results {
-        changes.extend(part);
-        if let Some((seq, outcome)) = failure {
+    for run in runs {
+        changes.extend(run.changes);
+        if let Some((seq, outcome)) = run.failure {
             let r = &records[seq];
             return match outcome {
                 Outcome::Unauthentic

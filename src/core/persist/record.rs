@@ -3,24 +3,26 @@
 //! ```text
 //! u8 kind, then by kind (str/bytes = u32 length ‖ bytes; i64 little-endian; opt = u8 0|1 [‖ i64])
 //!   1 CreateKey   key id, spec u8, usage u8, state u8, description, creation i64, origin u8,
-//!                 delete date opt, version id, version creation i64, PKCS#8 bytes
-//!   2 AddVersion  key id, spec u8, version id, creation i64, PKCS#8 bytes
+//!                 delete date opt, version id, version creation i64, PKCS#8 bytes, SPKI bytes
+//!   2 AddVersion  key id, spec u8, version id, creation i64, PKCS#8 bytes, SPKI bytes
 //!   3 SetState    key id, state u8, delete date opt
 //!   4 PutAlias    alias, key id
 //!   5 DeleteAlias alias
 //! ```
 //!
 //! Spec and usage are their C codes. The private key is PKCS#8 DER; the buffers that hold it
-//! are wiped on drop.
+//! are wiped on drop. The public key (SubjectPublicKeyInfo DER) is kept beside it so that
+//! opening a store does not have to parse every private key (see `material.rs`).
 
 use std::sync::Arc;
 
+use der::pem::LineEnding;
 use zeroize::Zeroizing;
 
 use crate::core::error::{Error, Result};
 use crate::core::key::{KeyRecord, KeyState, KeyVersion, Origin};
 use crate::core::key_spec::{KeySpec, KeyUsage};
-use crate::core::keypair::KeyPair;
+use crate::core::material::Material;
 use crate::core::state::Change;
 
 const CREATE_KEY: u8 = 1;
@@ -33,20 +35,22 @@ const DELETE_ALIAS: u8 = 5;
 pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
     // The capacity is computed up front so the buffer never reallocates (a reallocation would
     // leave an unwiped copy of the private key behind).
-    let (pkcs8, strings) = match change {
+    let (pkcs8, spki, strings) = match change {
         Change::CreateKey { record, version } => (
             Some(version.pair.to_pkcs8_der()?),
+            public_der(version)?,
             record.id.len() + record.description.len() + version.id.len(),
         ),
         Change::AddVersion { version } => (
             Some(version.pair.to_pkcs8_der()?),
+            public_der(version)?,
             version.key_id.len() + version.id.len(),
         ),
-        Change::SetState { key_id, .. } => (None, key_id.len()),
-        Change::PutAlias { alias, key_id } => (None, alias.len() + key_id.len()),
-        Change::DeleteAlias { alias } => (None, alias.len()),
+        Change::SetState { key_id, .. } => (None, Vec::new(), key_id.len()),
+        Change::PutAlias { alias, key_id } => (None, Vec::new(), alias.len() + key_id.len()),
+        Change::DeleteAlias { alias } => (None, Vec::new(), alias.len()),
     };
-    let capacity = 64 + strings + pkcs8.as_ref().map_or(0, |p| p.len());
+    let capacity = 64 + strings + pkcs8.as_ref().map_or(0, |p| p.len()) + spki.len();
     let mut w = Writer(Zeroizing::new(Vec::with_capacity(capacity)));
     match change {
         Change::CreateKey { record, version } => {
@@ -65,6 +69,7 @@ pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
             w.str(&version.id);
             w.i64(version.creation_date);
             w.bytes(pkcs8.as_deref().map_or(&[], |p| p.as_slice()));
+            w.bytes(&spki);
         }
         Change::AddVersion { version } => {
             w.u8(ADD_VERSION);
@@ -73,6 +78,7 @@ pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
             w.str(&version.id);
             w.i64(version.creation_date);
             w.bytes(pkcs8.as_deref().map_or(&[], |p| p.as_slice()));
+            w.bytes(&spki);
         }
         Change::SetState {
             key_id,
@@ -118,8 +124,7 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
             let delete_date = r.opt()?;
             let version_id: Arc<str> = r.str()?.into();
             let version_date = r.i64()?;
-            let pair = KeyPair::from_pkcs8_der(spec, r.bytes()?).map_err(corrupt)?;
-            let version = KeyVersion::new(key_id.clone(), version_id, version_date, pair)?;
+            let version = stored_version(&mut r, key_id.clone(), version_id, version_date, spec)?;
             Change::CreateKey {
                 record: KeyRecord {
                     id: key_id,
@@ -139,9 +144,8 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
             let version_id: Arc<str> = r.str()?.into();
             let date = r.i64()?;
-            let pair = KeyPair::from_pkcs8_der(spec, r.bytes()?).map_err(corrupt)?;
             Change::AddVersion {
-                version: Arc::new(KeyVersion::new(key_id, version_id, date, pair)?),
+                version: Arc::new(stored_version(&mut r, key_id, version_id, date, spec)?),
             }
         }
         SET_STATE => Change::SetState {
@@ -162,6 +166,36 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
         return Err(malformed("trailing bytes"));
     }
     Ok(change)
+}
+
+/// The rest of a version's record: its PKCS#8 key (parsed on first use) and its public key.
+fn stored_version(
+    r: &mut Reader<'_>,
+    key_id: Arc<str>,
+    id: Arc<str>,
+    date: i64,
+    spec: KeySpec,
+) -> Result<KeyVersion> {
+    let pkcs8 = Zeroizing::new(r.bytes()?.to_vec());
+    let spki = der::Document::try_from(r.bytes()?.to_vec())
+        .map_err(|e| malformed(&format!("public key: {e}")))?;
+    let pem = spki
+        .to_pem("PUBLIC KEY", LineEnding::LF)
+        .map_err(|e| malformed(&format!("public key: {e}")))?;
+    Ok(KeyVersion::stored(
+        key_id,
+        id,
+        date,
+        Material::stored(spec, pkcs8),
+        pem,
+    ))
+}
+
+/// A version's public key as SubjectPublicKeyInfo DER.
+fn public_der(version: &KeyVersion) -> Result<Vec<u8>> {
+    der::Document::from_pem(&version.public_key_pem)
+        .map(|(_, doc)| doc.into_vec())
+        .map_err(|e| Error::Internal(format!("public key PEM does not decode: {e}")))
 }
 
 fn state_code(state: KeyState) -> u8 {

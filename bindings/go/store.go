@@ -1,0 +1,104 @@
+package akms
+
+/*
+#include "akmsgo.h"
+
+AKMSGO_WRAP(store_new, (akms_store **out), (out))
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// Store is a handle on an akms key store. Make one with NewStore (in
+// memory) or OpenStore (a file, encrypted at rest) and release it with Close.
+//
+// A *Store is safe for concurrent use by any number of goroutines. After
+// Close every method returns an error that matches ErrClosed (and
+// ErrInvalidArgument); none of them crashes.
+type Store struct {
+	ptr *C.akms_store // set once before the Store is shared; freed exactly once
+
+	// state counts the calls in flight on ptr; closedBit marks Close. A call
+	// enters only while closedBit is clear, and whoever brings the state to
+	// exactly closedBit (Close with no call in flight, or the last call to
+	// leave after Close) frees ptr. Unlike a mutex, this lets an audit
+	// callback call back into the store, even Close, without deadlock.
+	state atomic.Int64
+
+	cleanup runtime.Cleanup // safety net for a Store dropped without Close
+}
+
+const closedBit = int64(1) << 62
+
+// NewStore returns a new, empty store that lives in memory only.
+func NewStore() (*Store, error) {
+	if err := checkABI(); err != nil {
+		return nil, err
+	}
+	var ptr *C.akms_store
+	if err := check(C.akmsgo_store_new(&ptr)); err != nil {
+		return nil, err
+	}
+	return newStore(ptr), nil
+}
+
+// newStore wraps a native handle the caller owns.
+func newStore(ptr *C.akms_store) *Store {
+	s := &Store{ptr: ptr}
+	// The cleanup gets the C pointer, not s, so that it cannot keep s alive.
+	s.cleanup = runtime.AddCleanup(s, freeNative, ptr)
+	return s
+}
+
+func freeNative(ptr *C.akms_store) { C.akms_store_free(ptr) }
+
+// Close releases the store handle. It is idempotent and always returns nil.
+// Calls already running on other goroutines finish normally, and the native
+// handle is freed when the last of them returns; calls made after Close fail
+// with ErrClosed. Close does not affect handles made by Restrict.
+func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
+	old := s.state.Or(closedBit)
+	if old&closedBit != 0 {
+		return nil // already closed
+	}
+	if old == 0 {
+		s.free()
+	}
+	return nil
+}
+
+// acquire enters a call: it returns the native handle, or ErrClosed. Every
+// successful acquire is paired with release.
+func (s *Store) acquire() (*C.akms_store, error) {
+	if s == nil {
+		return nil, closedError()
+	}
+	for {
+		st := s.state.Load()
+		if st&closedBit != 0 {
+			return nil, closedError()
+		}
+		if s.state.CompareAndSwap(st, st+1) {
+			return s.ptr, nil
+		}
+	}
+}
+
+// release leaves a call, freeing the handle if it was the last call after Close.
+func (s *Store) release() {
+	if s.state.Add(-1) == closedBit {
+		s.free()
+	}
+	runtime.KeepAlive(s)
+}
+
+func (s *Store) free() {
+	s.cleanup.Stop()
+	C.akms_store_free(s.ptr)
+}

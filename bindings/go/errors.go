@@ -125,3 +125,9 @@ func check(r C.akmsgo_result) error {
 	}
 	return &Error{Status: Status(r.status), Message: msg}
 }
+
+// cStatusName returns the library's own name for a status (akms_status_name);
+// the tests check Status.String against it.
+func cStatusName(s Status) string {
+	return C.GoString(C.akms_status_name(C.akms_status(s)))
+}

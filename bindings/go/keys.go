@@ -33,7 +33,7 @@ type KeyMetadata struct {
 	KeyState     KeyState  `json:"KeyState"`
 	Description  string    `json:"Description"`
 	CreationDate time.Time `json:"CreationDate"`
-	Origin       string    `json:"Origin"`               // "Aliyun_KMS" or "EXTERNAL" (imported)
+	Origin       string    `json:"Origin"`              // "Aliyun_KMS" or "EXTERNAL" (imported)
 	DeleteDate   time.Time `json:"DeleteDate,omitzero"` // set only when KeyState is PendingDeletion
 	Aliases      []string  `json:"Aliases"`
 }

@@ -19,12 +19,12 @@ import (
 // Close every method returns an error that matches ErrClosed (and
 // ErrInvalidArgument); none of them crashes.
 type Store struct {
-	ptr *C.akms_store // set once before the Store is shared; freed exactly once
+	native *native // set once before the Store is shared; freed exactly once
 
-	// state counts the calls in flight on ptr; closedBit marks Close. A call
-	// enters only while closedBit is clear, and whoever brings the state to
+	// state counts the calls in flight on the handle; closedBit marks Close. A
+	// call enters only while closedBit is clear, and whoever brings the state to
 	// exactly closedBit (Close with no call in flight, or the last call to
-	// leave after Close) frees ptr. Unlike a mutex, this lets an audit
+	// leave after Close) frees the handle. Unlike a mutex, this lets an audit
 	// callback call back into the store, even Close, without deadlock.
 	state atomic.Int64
 
@@ -45,15 +45,27 @@ func NewStore() (*Store, error) {
 	return newStore(ptr), nil
 }
 
-// newStore wraps a native handle the caller owns.
-func newStore(ptr *C.akms_store) *Store {
-	s := &Store{ptr: ptr}
-	// The cleanup gets the C pointer, not s, so that it cannot keep s alive.
-	s.cleanup = runtime.AddCleanup(s, freeNative, ptr)
-	return s
+// native is the C handle and the Go state tied to its lifetime. It is a
+// separate object so that the cleanup can free it without referring to (and
+// so keeping alive) the Store.
+type native struct {
+	ptr     *C.akms_store
+	auditID atomic.Uintptr // slot of the audit callback, 0 if none (audit.go)
 }
 
-func freeNative(ptr *C.akms_store) { C.akms_store_free(ptr) }
+// free releases the C handle and the Go state tied to it.
+func (n *native) free() {
+	C.akms_store_free(n.ptr)
+	n.freeAudit()
+}
+
+// newStore wraps a C handle the caller owns.
+func newStore(ptr *C.akms_store) *Store {
+	n := &native{ptr: ptr}
+	s := &Store{native: n}
+	s.cleanup = runtime.AddCleanup(s, (*native).free, n)
+	return s
+}
 
 // Close releases the store handle. It is idempotent and always returns nil.
 // Calls already running on other goroutines finish normally, and the native
@@ -85,7 +97,7 @@ func (s *Store) acquire() (*C.akms_store, error) {
 			return nil, closedError()
 		}
 		if s.state.CompareAndSwap(st, st+1) {
-			return s.ptr, nil
+			return s.native.ptr, nil
 		}
 	}
 }
@@ -100,5 +112,8 @@ func (s *Store) release() {
 
 func (s *Store) free() {
 	s.cleanup.Stop()
-	C.akms_store_free(s.ptr)
+	s.native.free()
 }
+
+// freeAudit releases the audit callback slot; audit.go replaces this.
+func (n *native) freeAudit() {}

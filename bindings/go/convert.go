@@ -2,6 +2,11 @@ package akms
 
 /*
 #include "akmsgo.h"
+
+#cgo noescape akms_bytes_free
+#cgo nocallback akms_bytes_free
+#cgo noescape akms_string_free
+#cgo nocallback akms_string_free
 */
 import "C"
 
@@ -12,48 +17,48 @@ import (
 
 // Conversions between Go values and C arguments and results.
 //
-// Inputs are passed without C allocations: strings are copied once into a
-// NUL-terminated Go byte buffer, and byte slices are passed as they are (a
-// pointer to Go memory that holds no Go pointers, which the cgo rules allow;
-// the library never keeps it after the call returns). Outputs are copied into
-// Go memory and the library's buffer is freed at once.
+// No C allocation is made for an input. String arguments are copied once
+// into a cstrings, a local variable that stays on the goroutine's stack (the
+// C wrappers are marked #cgo noescape, as the library keeps no pointer after a
+// call returns), and byte slices are passed as they are: pointers to Go memory
+// that holds no Go pointers, which the cgo rules allow.
+//
+// Results are copied into Go memory, and the library's buffer is freed at
+// once: by the wrapper itself when the result fits in an akmsgo_scratch (also
+// on the stack), else by takeString and takeBytes.
 
-// cstrs returns NUL-terminated copies of ss, all in one Go allocation. A
-// string with an embedded NUL byte is refused: C would silently cut it short.
-func cstrs(ss ...string) ([]*C.char, error) {
-	n := 0
-	for _, s := range ss {
-		if strings.IndexByte(s, 0) >= 0 {
-			return nil, invalidArgument("string argument contains a NUL byte")
-		}
-		n += len(s) + 1
-	}
-	buf := make([]byte, n)
-	ptrs := make([]*C.char, len(ss))
-	off := 0
-	for i, s := range ss {
-		copy(buf[off:], s)
-		ptrs[i] = (*C.char)(unsafe.Pointer(&buf[off]))
-		off += len(s) + 1
-	}
-	return ptrs, nil
+// cstrings holds NUL-terminated copies of the string arguments of one call.
+type cstrings struct {
+	err error
+	n   int
+	buf [256]byte
 }
 
-// cstr1 and cstr2 are cstrs for the common argument counts.
-func cstr1(a string) (*C.char, error) {
-	p, err := cstrs(a)
-	if err != nil {
-		return nil, err
+// str returns s as a C string. A string with an embedded NUL byte, which C
+// would silently cut short, sets c.err instead.
+func (c *cstrings) str(s string) *C.char {
+	if strings.IndexByte(s, 0) >= 0 {
+		c.err = invalidArgument("string argument contains a NUL byte")
+		return nil
 	}
-	return p[0], nil
+	var b []byte
+	if c.n+len(s)+1 <= len(c.buf) {
+		b = c.buf[c.n : c.n+len(s)+1]
+		c.n += len(s) + 1
+	} else {
+		b = make([]byte, len(s)+1)
+	}
+	copy(b, s)
+	b[len(s)] = 0
+	return (*C.char)(unsafe.Pointer(&b[0]))
 }
 
-func cstr2(a, b string) (*C.char, *C.char, error) {
-	p, err := cstrs(a, b)
-	if err != nil {
-		return nil, nil, err
+// optional is str, with "" as NULL.
+func (c *cstrings) optional(s string) *C.char {
+	if s == "" {
+		return nil
 	}
-	return p[0], p[1], nil
+	return c.str(s)
 }
 
 // cbytes returns b as a C byte input: (NULL, 0) when empty.
@@ -62,6 +67,25 @@ func cbytes(b []byte) (*C.uint8_t, C.size_t) {
 		return nil, 0
 	}
 	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+// scratchString returns the string result of an AKMSGO_WRAP_STRING wrapper:
+// from the scratch buffer, or copied from out and freed.
+func scratchString(out *C.char, sc *C.akmsgo_scratch) string {
+	if out == nil {
+		return string(unsafe.Slice((*byte)(unsafe.Pointer(&sc.data[0])), sc.len))
+	}
+	return takeString(out)
+}
+
+// scratchBytes returns the byte result of an AKMSGO_WRAP_BYTES wrapper.
+func scratchBytes(out *C.akms_bytes, sc *C.akmsgo_scratch) []byte {
+	if out.data == nil {
+		b := make([]byte, sc.len)
+		copy(b, unsafe.Slice((*byte)(unsafe.Pointer(&sc.data[0])), sc.len))
+		return b
+	}
+	return takeBytes(out)
 }
 
 // takeString copies a string the library returned and frees it.

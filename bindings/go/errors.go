@@ -113,8 +113,11 @@ func invalidArgument(msg string) error {
 }
 
 // check turns the result of an AKMSGO_WRAP wrapper into an error, freeing the
-// copied message.
+// copied message, and delivers the audit events of the call.
 func check(r C.akmsgo_result) error {
+	if r.events != nil {
+		deliverAuditEvents(r.events)
+	}
 	if r.status == C.AKMS_OK {
 		return nil
 	}

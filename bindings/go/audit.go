@@ -1,0 +1,99 @@
+package akms
+
+/*
+#include "akmsgo.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// AuditEvent is one audit record: every call on a store, or on a handle
+// restricted from it, allowed or not, produces one, delivered after the call.
+// Events never hold plaintext, digests, signatures or key material.
+type AuditEvent struct {
+	EventTime    time.Time `json:"EventTime"`
+	RequestID    string    `json:"RequestId"`
+	Principal    string    `json:"Principal"` // "" for an unrestricted handle
+	Operation    string    `json:"Operation"` // e.g. "AsymmetricSign"
+	KeyID        string    `json:"KeyId,omitempty"`
+	KeyVersionID string    `json:"KeyVersionId,omitempty"`
+	Alias        string    `json:"Alias,omitempty"`
+	Algorithm    string    `json:"Algorithm,omitempty"`
+	Status       string    `json:"Status"` // status name, e.g. "AKMS_OK", "AKMS_ERR_ACCESS_DENIED"
+
+	// JSON is the event exactly as the library wrote it.
+	JSON string `json:"-"`
+}
+
+// How events reach Go: the C callback (akmsgo_audit_trampoline) queues each
+// event with its user_data, a slot id, and the wrapper returns the queue with
+// the call's result (see akmsgo.h); check hands it to deliverAuditEvents. The
+// slot id is a number, not a Go pointer: each Store gets its own, never
+// reused, registered here until its C handle is freed. An event for an
+// unknown slot (from a restricted handle still in use after the store it came
+// from was closed) is dropped.
+
+type auditTarget struct {
+	fn atomic.Pointer[func(AuditEvent)]
+}
+
+var (
+	auditTargets sync.Map // uintptr -> *auditTarget
+	lastAuditID  atomic.Uintptr
+)
+
+// auditTarget returns the store's slot and its id, registering it on first use.
+func (s *Store) auditTarget() (*auditTarget, uintptr) {
+	n := s.native
+	if id := n.auditID.Load(); id != 0 {
+		t, _ := auditTargets.Load(id)
+		return t.(*auditTarget), id
+	}
+	id := lastAuditID.Add(1)
+	auditTargets.Store(id, &auditTarget{})
+	if !n.auditID.CompareAndSwap(0, id) {
+		auditTargets.Delete(id) // another goroutine registered first
+		id = n.auditID.Load()
+	}
+	t, _ := auditTargets.Load(id)
+	return t.(*auditTarget), id
+}
+
+// freeAudit unregisters the slot; called when the C handle is freed.
+func (n *native) freeAudit() {
+	if id := n.auditID.Load(); id != 0 {
+		auditTargets.Delete(id)
+	}
+}
+
+// deliverAuditEvents copies and frees a queue of events, then calls the
+// callbacks, in order, on this goroutine.
+func deliverAuditEvents(list *C.akmsgo_event) {
+	type event struct {
+		slot uintptr
+		json string
+	}
+	var events []event
+	for e := list; e != nil; e = e.next {
+		events = append(events, event{uintptr(e.slot), C.GoString(e.json)})
+	}
+	C.akmsgo_free_events(list)
+	for _, e := range events {
+		t, ok := auditTargets.Load(e.slot)
+		if !ok {
+			continue
+		}
+		fn := t.(*auditTarget).fn.Load()
+		if fn == nil || *fn == nil {
+			continue
+		}
+		ev := AuditEvent{JSON: e.json}
+		_ = json.Unmarshal([]byte(e.json), &ev) // a field that does not decode stays zero; JSON has it all
+		(*fn)(ev)
+	}
+}

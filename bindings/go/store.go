@@ -5,8 +5,16 @@ package akms
 
 AKMSGO_WRAP(store_new, (akms_store **out), (out))
 
+// Frees a handle, and drops any audit event the library reports for it.
+static void akmsgo_store_free(akms_store *s) {
+	akms_store_free(s);
+	akmsgo_free_events(akmsgo_pending_events);
+	akmsgo_pending_events = NULL;
+}
+
 #cgo noescape akmsgo_store_new
 #cgo nocallback akmsgo_store_new
+#cgo nocallback akmsgo_store_free
 */
 import "C"
 
@@ -58,7 +66,7 @@ type native struct {
 
 // free releases the C handle and the Go state tied to it.
 func (n *native) free() {
-	C.akms_store_free(n.ptr)
+	C.akmsgo_store_free(n.ptr)
 	n.freeAudit()
 }
 

@@ -2,6 +2,15 @@ package akms
 
 /*
 #include "akmsgo.h"
+
+// slot 0 removes the callback.
+static akmsgo_result akmsgo_set_audit_callback(akms_store *s, uintptr_t slot) {
+	return akmsgo_result_of(akms_store_set_audit_callback(
+		s, slot != 0 ? akmsgo_audit_trampoline : NULL, (void *)slot));
+}
+
+#cgo noescape akmsgo_set_audit_callback
+#cgo nocallback akmsgo_set_audit_callback
 */
 import "C"
 
@@ -28,6 +37,31 @@ type AuditEvent struct {
 
 	// JSON is the event exactly as the library wrote it.
 	JSON string `json:"-"`
+}
+
+// SetAuditCallback makes fn receive the audit event of every later call on s
+// and on the handles restricted from it; nil removes the callback.
+//
+// fn runs on the goroutine that made the call, after the library has done
+// the call's work and before the method returns. It may call methods of s
+// (even Close). A panic in fn propagates to the caller of that method.
+// Only an unrestricted store may set the callback (a handle made by Restrict
+// gets ErrAccessDenied). Calls the binding refuses before they reach the
+// library (on a closed store, or with a NUL byte in a string) have no event.
+func (s *Store) SetAuditCallback(fn func(AuditEvent)) error {
+	h, err := s.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	t, id := s.auditTarget()
+	if fn == nil {
+		t.fn.Store(nil)
+		id = 0
+	} else {
+		t.fn.Store(&fn)
+	}
+	return check(C.akmsgo_set_audit_callback(h, C.uintptr_t(id)))
 }
 
 // How events reach Go: the C callback (akmsgo_audit_trampoline) queues each

@@ -205,8 +205,9 @@ func (s *Store) DisableKey(key string) error {
 // ScheduleKeyDeletion puts a key in PendingDeletion; it is deleted for good
 // (ErrNotFound) when pendingWindowDays, 7 to 30, have passed.
 func (s *Store) ScheduleKeyDeletion(key string, pendingWindowDays int) error {
+	days := C.uint32_t(pendingWindowDays)
 	if pendingWindowDays < 0 || int64(pendingWindowDays) > 1<<32-1 {
-		return invalidArgument("pending window out of range")
+		days = 0 // out of range too: the library refuses it (and audits the call)
 	}
 	var cs cstrings
 	k := cs.str(key)
@@ -218,7 +219,7 @@ func (s *Store) ScheduleKeyDeletion(key string, pendingWindowDays int) error {
 		return err
 	}
 	defer s.release()
-	return check(C.akmsgo_schedule_key_deletion(h, k, C.uint32_t(pendingWindowDays)))
+	return check(C.akmsgo_schedule_key_deletion(h, k, days))
 }
 
 // CancelKeyDeletion makes a key pending deletion Enabled again.

@@ -3,6 +3,7 @@ package akms
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -179,5 +180,31 @@ func TestAuditConcurrent(t *testing.T) {
 	wg.Wait()
 	if n.Load() != 16*50 {
 		t.Errorf("%d GetPublicKey events, want %d", n.Load(), 16*50)
+	}
+}
+
+// The fast event decoder agrees with encoding/json, and hands anything that
+// is not a flat object of strings to it.
+func TestDecodeAuditEvent(t *testing.T) {
+	for _, js := range []string{
+		`{"EventTime":"2026-11-22T16:31:36.123Z","RequestId":"0b6c3f0e-8f2a-4c47-9a43-1d2b3c4d5e6f","Principal":"","Operation":"AsymmetricSign","KeyId":"k","KeyVersionId":"v","Algorithm":"ECDSA_SHA_256","Status":"AKMS_OK"}`,
+		` { "Principal" : "svc \"quoted\" \u00e9\n" , "Alias":"alias/a\/b", "Status": "AKMS_ERR_ACCESS_DENIED" } `,
+		`{"Operation":"ListKeys","Extra":"ignored","Status":"AKMS_OK"}`,
+		`{"Operation":"ListKeys","Count":3,"Status":"AKMS_OK"}`,
+		`{"Operation":"ListKeys","Nested":{"a":"b"},"Status":"AKMS_OK"}`,
+		`{}`,
+		`{"EventTime":"yesterday","Status":"AKMS_OK"}`,
+		`not json`,
+	} {
+		got := decodeAuditEvent(js)
+		want := AuditEvent{JSON: js}
+		_ = json.Unmarshal([]byte(js), &want)
+		if !got.EventTime.Equal(want.EventTime) {
+			t.Errorf("%s: EventTime %v, want %v", js, got.EventTime, want.EventTime)
+		}
+		got.EventTime, want.EventTime = time.Time{}, time.Time{}
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", js, got, want)
+		}
 	}
 }

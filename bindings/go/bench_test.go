@@ -103,3 +103,27 @@ func BenchmarkVerifyP256Parallel(b *testing.B) {
 		}
 	})
 }
+
+// GetPublicKey with an audit callback set: adds the library's event, its
+// queueing in C and its delivery (JSON decoding) in Go.
+func BenchmarkGetPublicKeyAudited(b *testing.B) {
+	s, err := NewStore()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	k := newKey(b, s, KeySpecECP256, UsageSignVerify)
+	var n int
+	if err := s.SetAuditCallback(func(AuditEvent) { n++ }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.GetPublicKey(k.ID, k.Version); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n < b.N {
+		b.Fatalf("%d events for %d calls", n, b.N)
+	}
+}

@@ -26,6 +26,11 @@ import (
 // Results are copied into Go memory, and the library's buffer is freed at
 // once: by the wrapper itself when the result fits in an akmsgo_scratch (also
 // on the stack), else by takeString and takeBytes.
+//
+// Methods take their results before they call check on the wrapper's
+// status: check delivers the call's audit events, and a callback that panics
+// must not leak the library's buffers. On failure the out-parameters are
+// untouched (NULL), and taking them yields "" or an empty slice.
 
 // cstrings holds NUL-terminated copies of the string arguments of one call.
 type cstrings struct {
@@ -90,6 +95,9 @@ func scratchBytes(out *C.akms_bytes, sc *C.akmsgo_scratch) []byte {
 
 // takeString copies a string the library returned and frees it.
 func takeString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
 	s := C.GoString(p)
 	C.akms_string_free(p)
 	return s

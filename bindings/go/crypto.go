@@ -51,10 +51,12 @@ func (s *Store) AsymmetricEncrypt(key, version string, alg Algorithm, plaintext 
 	p, n := cbytes(plaintext)
 	var out C.akms_bytes
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_asymmetric_encrypt(h, k, v, C.uint32_t(alg), p, n, &out, &sc)); err != nil {
+	r := C.akmsgo_asymmetric_encrypt(h, k, v, C.uint32_t(alg), p, n, &out, &sc)
+	result := scratchBytes(&out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	return scratchBytes(&out, &sc), nil
+	return result, nil
 }
 
 // AsymmetricDecrypt decrypts ciphertext with the private key of a key
@@ -74,11 +76,12 @@ func (s *Store) AsymmetricDecrypt(key, version string, alg Algorithm, ciphertext
 	p, n := cbytes(ciphertext)
 	var out C.akms_bytes
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_asymmetric_decrypt(h, k, v, C.uint32_t(alg), p, n, &out, &sc)); err != nil {
+	r := C.akmsgo_asymmetric_decrypt(h, k, v, C.uint32_t(alg), p, n, &out, &sc)
+	pt := scratchBytes(&out, &sc) // before check: an audit callback may panic
+	clear(sc.data[:sc.len])       // leave no plaintext on the stack
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	pt := scratchBytes(&out, &sc)
-	clear(sc.data[:sc.len]) // leave no plaintext on the stack
 	return pt, nil
 }
 
@@ -101,10 +104,12 @@ func (s *Store) AsymmetricSign(key, version string, alg Algorithm, messageType M
 	p, n := cbytes(data)
 	var out C.akms_bytes
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_asymmetric_sign(h, k, v, C.uint32_t(alg), C.uint32_t(messageType), p, n, &out, &sc)); err != nil {
+	r := C.akmsgo_asymmetric_sign(h, k, v, C.uint32_t(alg), C.uint32_t(messageType), p, n, &out, &sc)
+	result := scratchBytes(&out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	return scratchBytes(&out, &sc), nil
+	return result, nil
 }
 
 // AsymmetricVerify checks a signature made by AsymmetricSign (or by anyone

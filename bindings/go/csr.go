@@ -55,8 +55,10 @@ func (s *Store) GenerateCSR(key, version, subject string, dnsNames []string) (st
 	defer s.release()
 	var pem *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_generate_csr(h, k, v, subj, names, C.size_t(len(dnsNames)), &pem, &sc)); err != nil {
+	r := C.akmsgo_generate_csr(h, k, v, subj, names, C.size_t(len(dnsNames)), &pem, &sc)
+	result := scratchString(pem, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", err
 	}
-	return scratchString(pem, &sc), nil
+	return result, nil
 }

@@ -36,10 +36,12 @@ func (s *Store) ImportKey(usage KeyUsage, pkcs8 []byte, description string) (key
 	defer s.release()
 	p, n := cbytes(pkcs8)
 	var k, v *C.char
-	if err := check(C.akmsgo_import_key(h, C.uint32_t(usage), p, n, desc, &k, &v)); err != nil {
+	r := C.akmsgo_import_key(h, C.uint32_t(usage), p, n, desc, &k, &v)
+	keyID, versionID = takeString(k), takeString(v) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", "", err
 	}
-	return takeString(k), takeString(v), nil
+	return keyID, versionID, nil
 }
 
 // ImportKeyVersion adds a PKCS#8 DER private key as a new version of an
@@ -58,8 +60,10 @@ func (s *Store) ImportKeyVersion(key string, pkcs8 []byte) (versionID string, er
 	p, n := cbytes(pkcs8)
 	var out *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_import_key_version(h, k, p, n, &out, &sc)); err != nil {
+	r := C.akmsgo_import_key_version(h, k, p, n, &out, &sc)
+	result := scratchString(out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", err
 	}
-	return scratchString(out, &sc), nil
+	return result, nil
 }

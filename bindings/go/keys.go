@@ -84,10 +84,12 @@ func (s *Store) CreateKey(spec KeySpec, usage KeyUsage, description string) (key
 	}
 	defer s.release()
 	var k, v *C.char
-	if err := check(C.akmsgo_create_key(h, C.uint32_t(spec), C.uint32_t(usage), desc, &k, &v)); err != nil {
+	r := C.akmsgo_create_key(h, C.uint32_t(spec), C.uint32_t(usage), desc, &k, &v)
+	keyID, versionID = takeString(k), takeString(v) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", "", err
 	}
-	return takeString(k), takeString(v), nil
+	return keyID, versionID, nil
 }
 
 // CreateKeyVersion adds a new version (a new key pair) to an Enabled key,
@@ -105,10 +107,12 @@ func (s *Store) CreateKeyVersion(key string) (versionID string, err error) {
 	defer s.release()
 	var out *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_create_key_version(h, k, &out, &sc)); err != nil {
+	r := C.akmsgo_create_key_version(h, k, &out, &sc)
+	result := scratchString(out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", err
 	}
-	return scratchString(out, &sc), nil
+	return result, nil
 }
 
 // DescribeKey returns the metadata of a key, named by id or alias. It works
@@ -127,10 +131,12 @@ func (s *Store) DescribeKey(key string) (KeyMetadata, error) {
 	defer s.release()
 	var out *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_describe_key(h, k, &out, &sc)); err != nil {
+	r := C.akmsgo_describe_key(h, k, &out, &sc)
+	js := scratchString(out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return m, err
 	}
-	return m, decodeJSON(scratchString(out, &sc), &m)
+	return m, decodeJSON(js, &m)
 }
 
 // ListKeys returns the metadata of every key in the store, oldest first.
@@ -142,11 +148,13 @@ func (s *Store) ListKeys() ([]KeyMetadata, error) {
 	defer s.release()
 	var out *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_list_keys(h, &out, &sc)); err != nil {
+	r := C.akmsgo_list_keys(h, &out, &sc)
+	js := scratchString(out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return nil, err
 	}
 	keys := []KeyMetadata{}
-	return keys, decodeJSON(scratchString(out, &sc), &keys)
+	return keys, decodeJSON(js, &keys)
 }
 
 // ListKeyVersions returns the versions of a key, named by id or alias.
@@ -163,11 +171,13 @@ func (s *Store) ListKeyVersions(key string) ([]KeyVersion, error) {
 	defer s.release()
 	var out *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_list_key_versions(h, k, &out, &sc)); err != nil {
+	r := C.akmsgo_list_key_versions(h, k, &out, &sc)
+	js := scratchString(out, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return nil, err
 	}
 	versions := []KeyVersion{}
-	return versions, decodeJSON(scratchString(out, &sc), &versions)
+	return versions, decodeJSON(js, &versions)
 }
 
 // EnableKey makes a Disabled key Enabled. A key pending deletion is
@@ -252,10 +262,12 @@ func (s *Store) GetPublicKey(key, version string) (string, error) {
 	defer s.release()
 	var pem *C.char
 	var sc C.akmsgo_scratch
-	if err := check(C.akmsgo_get_public_key(h, k, v, &pem, &sc)); err != nil {
+	r := C.akmsgo_get_public_key(h, k, v, &pem, &sc)
+	result := scratchString(pem, &sc) // before check: an audit callback may panic
+	if err := check(r); err != nil {
 		return "", err
 	}
-	return scratchString(pem, &sc), nil
+	return result, nil
 }
 
 func decodeJSON(js string, v any) error {

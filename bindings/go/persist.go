@@ -30,8 +30,13 @@ func OpenStore(path string, passphrase []byte) (*Store, error) {
 	}
 	pp, pn := cbytes(passphrase)
 	var ptr *C.akms_store
-	if err := check(C.akmsgo_store_open(p, pp, pn, &ptr)); err != nil {
+	r := C.akmsgo_store_open(p, pp, pn, &ptr)
+	var store *Store
+	if ptr != nil {
+		store = newStore(ptr) // before check: an audit callback may panic
+	}
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	return newStore(ptr), nil
+	return store, nil
 }

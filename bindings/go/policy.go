@@ -36,8 +36,13 @@ func (s *Store) Restrict(policyJSON string) (*Store, error) {
 	}
 	defer s.release()
 	var ptr *C.akms_store
-	if err := check(C.akmsgo_store_restrict(h, p, &ptr)); err != nil {
+	r := C.akmsgo_store_restrict(h, p, &ptr)
+	var store *Store
+	if ptr != nil {
+		store = newStore(ptr) // before check: an audit callback may panic
+	}
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	return newStore(ptr), nil
+	return store, nil
 }

@@ -50,10 +50,15 @@ func NewStore() (*Store, error) {
 		return nil, err
 	}
 	var ptr *C.akms_store
-	if err := check(C.akmsgo_store_new(&ptr)); err != nil {
+	r := C.akmsgo_store_new(&ptr)
+	var store *Store
+	if ptr != nil {
+		store = newStore(ptr) // before check: an audit callback may panic
+	}
+	if err := check(r); err != nil {
 		return nil, err
 	}
-	return newStore(ptr), nil
+	return store, nil
 }
 
 // native is the C handle and the Go state tied to its lifetime. It is a

@@ -53,7 +53,10 @@ class build_py_with_library(build_py):
 cmdclass = {"build_py": build_py_with_library}
 
 try:
-    from wheel.bdist_wheel import bdist_wheel
+    try:
+        from setuptools.command.bdist_wheel import bdist_wheel  # setuptools >= 70.1
+    except ImportError:
+        from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
 
     class bdist_wheel_platform(bdist_wheel):
         def finalize_options(self) -> None:

@@ -8,7 +8,7 @@ Every non-OK ``akms_status`` becomes an instance of one subclass of
 from __future__ import annotations
 
 import enum
-from typing import Dict, Type
+from typing import Dict, Tuple, Type
 
 __all__ = [
     "Status",
@@ -67,7 +67,7 @@ class Error(Exception):
         name = self.status.c_name if self.status == status else f"akms status {status}"
         super().__init__(f"{name}: {message}" if message else name)
 
-    def __reduce__(self):  # type: ignore[override]
+    def __reduce__(self) -> Tuple[Type["Error"], Tuple[int, str]]:
         return (type(self), (int(self.status), self.message))
 
 

@@ -517,7 +517,7 @@ class Store:
         ``None`` removes the callback. Do not call the store from ``fn``.
         """
         if fn is None:
-            tramp: Any = ctypes.cast(None, _ffi.akms_audit_fn)
+            tramp: Any = _ffi.akms_audit_fn()  # a NULL function pointer
         else:
             if not callable(fn):
                 raise TypeError("fn must be callable or None")

@@ -56,13 +56,15 @@ def parse(text: str) -> Header:
     text = re.sub(r'extern\s+"C"\s*\{', " ", text)
     for name, value in re.findall(r"\b(AKMS_\w+)\s*=\s*(0x[0-9a-fA-F]+|\d+)", text):
         h.constants[name] = int(value, 0)
-    # structs: `typedef struct NAME { ... } NAME;` or `struct NAME { ... };`
-    for m in re.finditer(r"struct\s+(\w+)\s*\{([^{}]*)\}", text):
+    # structs: `struct TAG { ... }`, `typedef struct [TAG] { ... } NAME;`
+    for m in re.finditer(r"\bstruct\s+(\w*)\s*\{([^{}]*)\}\s*(\w*)", text):
         fields = []
         for decl in m.group(2).split(";"):
             if decl.strip():
-                fields.append(_split_param(decl)[::-1])
-        h.structs[m.group(1)] = [(n, t) for n, t in fields]
+                ctype, name = _split_param(decl)
+                fields.append((name, ctype))
+        for name in {m.group(1), m.group(3)} - {""}:
+            h.structs[name] = fields
     while re.search(r"\{[^{}]*\}", text):
         text = re.sub(r"\{[^{}]*\}", " ", text)
     for stmt in text.split(";"):

@@ -135,6 +135,8 @@ def test_constant_matches_header(name: str, value: int) -> None:
 
 def test_abi_version() -> None:
     assert akms.abi_version() == _ffi.ABI_VERSION
+    if "AKMS_ABI_VERSION" in HEADER_INFO.constants:
+        assert HEADER_INFO.constants["AKMS_ABI_VERSION"] == _ffi.ABI_VERSION
 
 
 def test_status_names_match_the_library() -> None:

@@ -1,0 +1,36 @@
+//! The panic boundary: every export runs its body in [`guard`], so that a panic becomes
+//! `AKMS_ERR_INTERNAL` instead of unwinding into C.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::status::{fail, record};
+use super::types::{akms_status, AKMS_OK};
+use crate::core::Error;
+
+/// Runs `body`, turning its error or panic into a status code and this thread's last error.
+pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> akms_status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => AKMS_OK,
+        Ok(Err(e)) => record(&e),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            fail(Error::Internal(format!(
+                "internal error (caught panic): {what}"
+            )))
+        }
+    }
+}
+
+/// Runs `body` where the export has no status to return (the free functions): a panic is
+/// swallowed and recorded as this thread's last error.
+pub fn guard_void(body: impl FnOnce()) {
+    if catch_unwind(AssertUnwindSafe(body)).is_err() {
+        fail(Error::Internal(
+            "internal error (caught panic) while freeing".into(),
+        ));
+    }
+}

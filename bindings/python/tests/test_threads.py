@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,41 @@ def test_eight_threads_on_one_store(store: akms.Store, make_key) -> None:
         assert list(pool.map(worker, range(THREADS))) == [25] * THREADS
 
 
+def test_calls_overlap_across_threads(store: akms.Store, make_key) -> None:
+    """Proof that the GIL is released inside library calls, independent of machine load.
+
+    With the switch interval set huge, a thread holding the GIL keeps it until it
+    blocks, so thread B can stamp the clock between thread A's two stamps around a
+    call only if A let the GIL go inside that call. Overlapping intervals from two
+    threads therefore mean two threads were inside libakms at once.
+    """
+    key = make_key("RSA_2048", "SIGN/VERIFY")
+    digest = sha256(b"overlap")
+    intervals: dict = {0: [], 1: []}
+    barrier = threading.Barrier(2)
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        for _ in range(20):
+            t0 = time.perf_counter()
+            store.asymmetric_sign(*key, "RSA_PKCS1_SHA_256", digest)
+            intervals[n].append((t0, time.perf_counter()))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    overlaps = sum(1 for a0, a1 in intervals[0] for b0, b1 in intervals[1] if a0 < b1 and b0 < a1)
+    print(f"{overlaps} overlapping call pairs out of 20 x 20")
+    assert overlaps > 0, "no two calls overlapped: is the GIL held during library calls?"
+
+
 def _rsa_sign_wall_time(store: akms.Store, key, threads: int, total: int) -> float:
     digest = sha256(b"timing")
     barrier = threading.Barrier(threads + 1)
@@ -68,11 +104,10 @@ def _rsa_sign_wall_time(store: akms.Store, key, threads: int, total: int) -> flo
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores to show overlap")
 def test_threads_really_overlap(store: akms.Store, make_key, record_property) -> None:
-    """Two threads signing with RSA take much less wall time than one doing it all.
+    """Measure: wall time of two threads sharing N RSA signatures over one thread doing N.
 
     With the GIL held across calls the ratio would be ~1.0; released, ~0.5 on
-    two idle cores. Other processes share the machine, so the best of three
-    tries counts and the bound is loose.
+    two idle cores. Run pytest with -s to see the figures.
     """
     key = make_key("RSA_3072", "SIGN/VERIFY")
     store.asymmetric_sign(*key, "RSA_PKCS1_SHA_256", sha256(b"warm up"))
@@ -89,4 +124,7 @@ def test_threads_really_overlap(store: akms.Store, make_key, record_property) ->
         if ratios[-1] < 0.8:
             break
     record_property("parallel_over_serial", min(ratios))
-    assert min(ratios) < 0.8, f"threads did not overlap: parallel/serial ratios {ratios}"
+    # Informational: on an idle 2-core machine this is ~0.5-0.6. Other processes
+    # share the cores, so only a gross regression (calls serialised *and* slowed)
+    # fails; test_calls_overlap_across_threads is the proof of overlap.
+    assert min(ratios) < 1.5, f"parallel/serial ratios {ratios}"

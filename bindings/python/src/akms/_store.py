@@ -540,15 +540,7 @@ class Store:
 
 
 def _as_list(value: Any) -> List[Dict[str, Any]]:
-    """A JSON list result, also accepting the cloud KMS envelope ``{"Keys": [...]}``."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict) and len(value) == 1:
-        (inner,) = value.values()
-        if isinstance(inner, list):
-            return inner
-        if isinstance(inner, dict) and len(inner) == 1:  # {"Keys": {"Key": [...]}}
-            (inner2,) = inner.values()
-            if isinstance(inner2, list):
-                return inner2
-    raise Error(Status.INTERNAL, f"unexpected JSON from the library: {value!r:.200}")
+    """A JSON array result (the C functions return arrays of objects)."""
+    if not isinstance(value, list):
+        raise Error(Status.INTERNAL, f"expected a JSON array from the library, got: {value!r:.200}")
+    return value

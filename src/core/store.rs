@@ -28,17 +28,17 @@ pub const MAX_DESCRIPTION_LEN: usize = 8192;
 pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
 
 /// What every handle on one store shares.
-struct Shared {
-    state: RwLock<State>,
-    clock: Clock,
-    journal: Option<Box<dyn Journal>>,
+pub(crate) struct Shared {
+    pub(crate) state: RwLock<State>,
+    pub(crate) clock: Clock,
+    pub(crate) journal: Option<Box<dyn Journal>>,
 }
 
 /// A handle on a key store. Cheap to clone; every clone sees the same keys. `Send + Sync`:
 /// every method may be called from any thread at once.
 #[derive(Clone)]
 pub struct Store {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl Default for Store {
@@ -69,12 +69,12 @@ impl Store {
         }
     }
 
-    fn now(&self) -> UnixMillis {
+    pub(crate) fn now(&self) -> UnixMillis {
         self.shared.clock.now()
     }
 
     /// Runs one call: the body, then whatever is owed after it (the audit event).
-    fn run<'a, T>(
+    pub(crate) fn run<'a, T>(
         &self,
         mut call: Call<'a>,
         body: impl FnOnce(&mut Call<'a>) -> Result<T>,
@@ -88,15 +88,15 @@ impl Store {
     }
 
     /// After a call: nothing yet (audit events hook in here).
-    fn finish(&self, _call: &Call<'_>, _status: Status) {}
+    pub(crate) fn finish(&self, _call: &Call<'_>, _status: Status) {}
 
     /// Checks this handle may perform `call` on `key` (or on no key). Every handle may, for now.
-    fn authorize(&self, _call: &Call<'_>, _key: Option<&KeyEntry>) -> Result<()> {
+    pub(crate) fn authorize(&self, _call: &Call<'_>, _key: Option<&KeyEntry>) -> Result<()> {
         Ok(())
     }
 
     /// Looks up `key` under the read lock, records it in `call`, and runs `f` on it.
-    fn with_key<'a, T>(
+    pub(crate) fn with_key<'a, T>(
         &self,
         call: &mut Call<'a>,
         key: &str,
@@ -111,7 +111,7 @@ impl Store {
 
     /// The version of `key` that a cryptographic call may use: found, allowed, fitting `alg`
     /// for an operation of `wanted` usage, and Enabled. The lock is released on return.
-    fn usable_version(
+    pub(crate) fn usable_version(
         &self,
         call: &mut Call<'_>,
         key: &str,
@@ -129,7 +129,7 @@ impl Store {
     }
 
     /// Writes `change` to the journal (if any) and applies it; the caller holds the write lock.
-    fn commit(&self, state: &mut State, change: Change) -> Result<()> {
+    pub(crate) fn commit(&self, state: &mut State, change: Change) -> Result<()> {
         if let Some(journal) = &self.shared.journal {
             journal.write(&change)?;
         }
@@ -138,7 +138,10 @@ impl Store {
     }
 
     /// Runs `f` under the write lock, after purging expired keys.
-    fn mutate<T>(&self, f: impl FnOnce(&Self, &mut State, UnixMillis) -> Result<T>) -> Result<T> {
+    pub(crate) fn mutate<T>(
+        &self,
+        f: impl FnOnce(&Self, &mut State, UnixMillis) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         let mut state = self.shared.state.write();
         state.purge_expired(now);
@@ -164,7 +167,7 @@ impl Store {
     }
 
     /// Inserts a new key holding `pair` as its first version (CreateKey and ImportKey).
-    fn add_key(
+    pub(crate) fn add_key(
         &self,
         call: &mut Call<'_>,
         spec: KeySpec,
@@ -213,7 +216,7 @@ impl Store {
 
     /// Adds `pair` as a new version of `key`, re-checking the key under the write lock (it may
     /// have changed while the pair was made).
-    fn add_version(&self, key: &str, pair: KeyPair) -> Result<String> {
+    pub(crate) fn add_version(&self, key: &str, pair: KeyPair) -> Result<String> {
         self.mutate(|store, state, now| {
             let entry = state.resolve(key, now)?;
             entry.check_enabled()?;
@@ -345,7 +348,7 @@ impl Store {
     // ---- states -------------------------------------------------------------------------
 
     /// Sets the state of `key` under the write lock, after `check` approves the current one.
-    fn set_state(
+    pub(crate) fn set_state(
         &self,
         call: &mut Call<'_>,
         key: &str,
@@ -513,7 +516,7 @@ impl Store {
     }
 }
 
-fn check_description(description: Option<&str>) -> Result<String> {
+pub(crate) fn check_description(description: Option<&str>) -> Result<String> {
     let description = description.unwrap_or("");
     if description.len() > MAX_DESCRIPTION_LEN {
         return Err(invalid(format!(

@@ -183,3 +183,54 @@ def test_verify_wrong_signature_is_false_not_error(store: akms.Store, make_key) 
     assert not store.asymmetric_verify(*key, "ECDSA_SHA_256", sha256(b"other"), sig)
     assert not store.asymmetric_verify(*key, "ECDSA_SHA_256", DIGEST, b"garbage")
     assert not store.asymmetric_verify(*key, "ECDSA_SHA_256", DIGEST, b"")
+
+
+def test_library_buffers_are_freed(store: akms.Store, make_key, monkeypatch) -> None:
+    from akms import _store
+
+    freed = {"bytes": 0, "str": 0}
+    real_bytes_free, real_string_free = _store._bytes_free, _store._string_free
+
+    def count_bytes(b):  # type: ignore[no-untyped-def]
+        freed["bytes"] += 1
+        real_bytes_free(b)
+
+    def count_str(p):  # type: ignore[no-untyped-def]
+        freed["str"] += p.value is not None  # freeing NULL is a no-op
+        real_string_free(p)
+
+    monkeypatch.setattr(_store, "_bytes_free", count_bytes)
+    monkeypatch.setattr(_store, "_string_free", count_str)
+    key = make_key("RSA_2048", "ENCRYPT/DECRYPT")
+    freed["str"] = 0
+    ct = store.asymmetric_encrypt(*key, "RSAES_OAEP_SHA_256", b"secret")
+    assert store.asymmetric_decrypt(*key, "RSAES_OAEP_SHA_256", ct) == b"secret"
+    assert store.asymmetric_decrypt(*key, "RSAES_OAEP_SHA_256", store.asymmetric_encrypt(*key, "RSAES_OAEP_SHA_256", b"")) == b""
+    assert freed["bytes"] == 4
+    store.get_public_key(*key)
+    store.describe_key(key[0])
+    store.create_key("EC_P256", "SIGN/VERIFY")  # two strings
+    assert freed["str"] == 4
+
+
+def test_close_while_a_call_is_in_flight() -> None:
+    import threading
+
+    s = akms.Store()
+    started, result = threading.Event(), {}
+
+    def slow() -> None:
+        started.set()
+        result["key"] = s.create_key("RSA_3072", "SIGN/VERIFY")  # slow key generation
+
+    t = threading.Thread(target=slow)
+    t.start()
+    started.wait()
+    while s._busy == 0 and t.is_alive():
+        pass
+    s.close()  # the handle is freed when the in-flight call returns
+    t.join()
+    assert UUID.match(result["key"][0])
+    assert s._ptr is None and s.closed
+    with pytest.raises(akms.StoreClosedError):
+        s.list_keys()

@@ -114,11 +114,41 @@ def test_audit_covers_restricted_handles_and_survives_gc() -> None:
 
 
 @needs("akms_store_set_audit_callback")
-def test_callback_exception_does_not_break_the_call(store: akms.Store) -> None:
+def test_callback_exception_does_not_break_the_call(monkeypatch) -> None:
+    import sys
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: reported.append(u.exc_value))
+
     def boom(_event: dict) -> None:
         raise RuntimeError("callback failed")
 
     with akms.Store() as s:
         s.set_audit_callback(boom)
-        key_id, _ = s.create_key("EC_P256", "SIGN/VERIFY")  # the exception is reported, not raised
+        key_id, _ = s.create_key("EC_P256", "SIGN/VERIFY")  # reported, not raised
         assert s.describe_key(key_id)["KeyId"] == key_id
+    assert reported and all(isinstance(e, RuntimeError) for e in reported)
+
+
+@needs("akms_store_set_audit_callback", "akms_store_restrict")
+def test_only_the_root_sets_the_callback() -> None:
+    with akms.Store() as root:
+        policy = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+        with root.restrict(policy) as child:
+            with pytest.raises(akms.AccessDeniedError):
+                child.set_audit_callback(print)
+
+
+@needs("akms_store_set_audit_callback")
+def test_callback_may_call_the_store() -> None:
+    seen = []
+    with akms.Store() as s:
+        def on_event(e: dict) -> None:
+            if e.get("KeyId"):
+                seen.append(s.describe_key(e["KeyId"])["KeyState"])  # not itself audited
+
+        s.set_audit_callback(on_event)
+        key_id, _ = s.create_key("EC_P256", "SIGN/VERIFY")
+        s.disable_key(key_id)
+        s.set_audit_callback(None)
+    assert seen == ["Enabled", "Disabled"]

@@ -90,15 +90,14 @@ def _take_bytes(b: _ffi.akms_bytes) -> bytes:
 class _Shared:
     """State shared by a store and the handles derived from it with ``restrict``.
 
-    Audit trampolines handed to C are kept here, so they stay alive as long as
-    any Python handle that could trigger them does.
+    The audit trampoline handed to C is kept here, so it stays alive as long as
+    any Python handle that could trigger it does.
     """
 
-    __slots__ = ("callbacks", "lock")
+    __slots__ = ("callback",)
 
     def __init__(self) -> None:
-        self.callbacks: List[Any] = []
-        self.lock = threading.Lock()
+        self.callback: Any = None
 
 
 class Store:
@@ -510,31 +509,34 @@ class Store:
         return child
 
     def set_audit_callback(self, fn: Optional[AuditCallback]) -> None:
-        """Call ``fn(event: dict)`` after every call on this store and its derived handles.
+        """Call ``fn(event: dict)`` after every call on this store and its restricted handles.
 
-        ``fn`` runs synchronously on the calling thread; an exception it raises
-        is reported through ``sys.unraisablehook`` and does not affect the call.
-        ``None`` removes the callback. Do not call the store from ``fn``.
+        Only the unrestricted store may set it (a restricted handle gets
+        :class:`AccessDeniedError`). ``fn`` runs synchronously on the thread that
+        made the call, so possibly on several threads at once. An exception it
+        raises goes to ``sys.unraisablehook`` and does not affect the call. It may
+        call the store (those calls are not audited) but not change the callback.
+        ``None`` removes the callback.
         """
         if fn is None:
             tramp: Any = _ffi.akms_audit_fn()  # a NULL function pointer
+        elif not callable(fn):
+            raise TypeError("fn must be callable or None")
         else:
-            if not callable(fn):
-                raise TypeError("fn must be callable or None")
 
             def _trampoline(_user_data: Optional[int], event_json: Optional[bytes]) -> None:
                 fn(json.loads(event_json.decode("utf-8")) if event_json else {})
 
             tramp = _ffi.akms_audit_fn(_trampoline)
-            # The C side may hold (or be mid-call through) an older trampoline,
-            # so every one stays alive as long as the store family does.
-            with self._shared.lock:
-                self._shared.callbacks.append(tramp)
         s = self._enter()
         try:
             st = _lib.akms_store_set_audit_callback(s, tramp, None)
             if st:
                 raise _fail(st)
+            # The library now holds `tramp` until it is replaced or the last handle
+            # is freed, and no thread is inside the previous one: keep `tramp` alive
+            # with the store family, drop the previous one.
+            self._shared.callback = tramp
         finally:
             self._leave()
 

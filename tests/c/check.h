@@ -1,0 +1,48 @@
+/* Minimal test helpers shared by the C test programs: count checks, report failures with the
+ * library's last error, and print the closing "N passed, N failed" line. */
+#ifndef AKMS_TEST_CHECK_H
+#define AKMS_TEST_CHECK_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akms.h"
+
+static int check_passed = 0;
+static int check_failed = 0;
+
+#define CHECK(cond)                                                                          \
+    do {                                                                                     \
+        if (cond) {                                                                          \
+            check_passed++;                                                                  \
+        } else {                                                                             \
+            check_failed++;                                                                  \
+            fprintf(stderr, "%s:%d: check failed: %s (last error: %s)\n", __FILE__, __LINE__, \
+                    #cond, akms_last_error_message());                                       \
+        }                                                                                    \
+    } while (0)
+
+/* Checks that `call` returns `want`, printing both status names when it does not. */
+#define CHECK_STATUS(call, want)                                                                \
+    do {                                                                                        \
+        akms_status got_ = (call);                                                              \
+        if (got_ == (want)) {                                                                   \
+            check_passed++;                                                                     \
+        } else {                                                                                \
+            check_failed++;                                                                     \
+            fprintf(stderr, "%s:%d: %s returned %s, expected %s (last error: %s)\n", __FILE__, \
+                    __LINE__, #call, akms_status_name(got_), akms_status_name(want),            \
+                    akms_last_error_message());                                                 \
+        }                                                                                       \
+    } while (0)
+
+#define CHECK_OK(call) CHECK_STATUS(call, AKMS_OK)
+
+/* Prints the closing line and returns the process exit code. */
+static int check_report(void) {
+    printf("%d passed, %d failed\n", check_passed, check_failed);
+    return check_failed == 0 ? 0 : 1;
+}
+
+#endif

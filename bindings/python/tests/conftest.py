@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,10 @@ import akms
 from c_header import HEADER, HEADER_INFO
 
 Key = Tuple[str, str]  # (key_id, version_id)
+
+# Store files made by the tests use a cheap KDF (the default is 64 MiB x 3 passes per open);
+# the parameters are recorded in each file. Child processes inherit this too.
+os.environ.setdefault("AKMS_KDF_PARAMS", "m=1024,t=1,p=1")
 
 
 def in_header(name: str) -> bool:

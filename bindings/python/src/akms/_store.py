@@ -184,7 +184,7 @@ class Store:
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` has been called."""
-        return self._closing
+        return getattr(self, "_closing", True)
 
     def __enter__(self) -> "Store":
         return self

@@ -21,8 +21,6 @@ from c_header import HEADER, HEADER_INFO
 #: Functions of SPEC.md declared by the binding that the header does not have yet.
 PENDING = {
     "akms_store_open",
-    "akms_store_restrict",
-    "akms_store_set_audit_callback",
 }
 
 # How each C type of the header is declared in ctypes (see _ffi's conventions).

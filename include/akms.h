@@ -257,6 +257,38 @@ akms_status akms_store_new(struct akms_store **out);
 void akms_store_free(struct akms_store *store);
 
 /**
+ * Opens the persistent key store in the file at `path`, creating the file if it is absent (an
+ * existing empty file is initialized as a new store). Everything that changes the store is on
+ * disk (written and `fdatasync`ed) before the call that made it returns `AKMS_OK`.
+ *
+ * The file is encrypted and authenticated (XChaCha20-Poly1305) under a key derived from
+ * `passphrase` (`passphrase_len` bytes, any bytes, not empty) with Argon2id; a new file gets
+ * 64 MiB, 3 passes, 1 lane unless the environment variable `AKMS_KDF_PARAMS`
+ * (`m=<KiB>,t=<passes>,p=<lanes>`) says otherwise. The parameters are stored in the file.
+ * Opening costs one key derivation plus reading the whole file; a file whose log is at least
+ * half dead is compacted on open.
+ *
+ * The file is held by this store (and every handle derived from it) until the last such handle
+ * is freed: another open of the same file, from this process or another, fails with
+ * `AKMS_ERR_IO` and a message containing "locked".
+ *
+ * On `AKMS_OK`, `*out` is a new handle; free it with `akms_store_free`.
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL `path` or `out`, `path` not UTF-8, empty
+ * passphrase, bad `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or create the file,
+ * or it is locked), `AKMS_ERR_CORRUPT` (wrong passphrase, or committed data that fails
+ * authentication: the message says which is likely). A final record cut short by a crash is
+ * not an error: it was never acknowledged, and it is dropped.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string; `passphrase` is NULL or points to
+ * `passphrase_len` readable bytes; `out` is NULL or valid for writing a pointer.
+ */
+akms_status akms_store_open(const char *path,
+                            const uint8_t *passphrase,
+                            size_t passphrase_len,
+                            struct akms_store **out);
+
+/**
  * Creates a key of `key_spec` (`AKMS_KEY_SPEC_*`) and `key_usage` (`AKMS_KEY_USAGE_*`) with
  * one version. `description` may be NULL (empty) and is at most 8192 bytes.
  *

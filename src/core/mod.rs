@@ -13,6 +13,8 @@ pub mod import;
 pub mod key;
 pub mod key_spec;
 pub mod keypair;
+pub mod material;
+pub mod persist;
 pub mod policy;
 pub mod secret;
 pub mod sign;

@@ -221,7 +221,7 @@ def test_close_while_a_call_is_in_flight() -> None:
 
     def slow() -> None:
         started.set()
-        result["key"] = s.create_key("RSA_3072", "SIGN/VERIFY")  # slow key generation
+        result["key"] = s.create_key("RSA_2048", "SIGN/VERIFY")  # key generation: milliseconds at least
 
     t = threading.Thread(target=slow)
     t.start()

@@ -15,7 +15,8 @@
 //! | EC_SM2 | RustCrypto `sm2` | RustCrypto `sm2` |
 //!
 //! Both providers write and read the same encodings (SPKI, PKCS#8, DER signatures, OAEP and
-//! SM2 ciphertexts), so a store or a signature made by one is read by the other.
+//! SM2 ciphertexts), so a store or a signature made by one is read by the other. [`signer`]
+//! puts the `signature` crate's traits over this build's RSA and P-256 keys (for CSRs).
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;

@@ -4,9 +4,13 @@
 #   make test         run every test: Rust, C (under valgrind), Python, Go
 #
 # Individual suites: make test-rust, test-c, test-python, test-go; make check-header verifies
-# that include/akms.h is what cbindgen generates.
+# that include/akms.h is what cbindgen generates. The crypto provider: PROVIDER empty = the
+# default (AWS-LC for RSA and P-256), PROVIDER=pure-rust = RustCrypto only (no C);
+# make test-both runs the whole suite on each. make bench compares akms with OpenSSL.
 
 CARGO     ?= cargo
+PROVIDER  ?=
+FEATURES  := $(if $(filter pure-rust,$(PROVIDER)),--no-default-features --features pure-rust,)
 CC        ?= cc
 PYTHON    ?= python3
 LIBDIR    := $(CURDIR)/target/release
@@ -19,12 +23,12 @@ VALGRIND  ?= valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indi
 C_TESTS   := $(patsubst tests/c/%.c,tests/c/build/%,$(wildcard tests/c/test_*.c))
 EXAMPLES  := $(patsubst examples/c/%.c,examples/c/build/%,$(wildcard examples/c/*.c))
 
-.PHONY: all lib quickstart examples test test-rust test-c test-python test-go check-header clean
+.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go check-header bench clean
 
 all: lib
 
 lib:
-	$(CARGO) build --release
+	$(CARGO) build --release $(FEATURES)
 
 quickstart: lib examples/c/build/quickstart
 	examples/c/build/quickstart
@@ -42,7 +46,15 @@ tests/c/build/%: tests/c/%.c tests/c/check.h include/akms.h lib
 test: test-rust test-c test-python test-go
 
 test-rust:
-	$(CARGO) test --release
+	$(CARGO) test --release $(FEATURES)
+
+# The whole suite on both providers; the default library is built last and stays in target/release.
+test-both:
+	$(MAKE) test PROVIDER=pure-rust
+	$(MAKE) test
+
+bench:
+	$(MAKE) -C bench run
 
 # Every C test program runs under valgrind: any memory error or leak fails it.
 test-c: lib $(C_TESTS) examples
@@ -65,4 +77,4 @@ check-header: lib
 
 clean:
 	$(CARGO) clean
-	rm -rf tests/c/build examples/c/build
+	rm -rf tests/c/build examples/c/build bench/build

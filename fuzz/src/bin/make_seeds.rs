@@ -1,0 +1,84 @@
+//! Writes the seed corpora in `fuzz/seeds/<target>/` from real outputs of akms under the fixed
+//! fuzzing keys: ciphertexts of every decrypting case (SM2 in DER and raw form), signatures of
+//! every signing case over a DIGEST and a RAW message, and PKCS#8 keys of every spec.
+//!
+//! Run from the repository root: `cargo run --manifest-path fuzz/Cargo.toml --bin make_seeds`.
+//! The seeds are committed (a few KiB); rerun this only when an input layout changes.
+
+use std::fs;
+use std::path::Path;
+
+use akms::core::keypair::KeyPair;
+use akms::core::{encrypt, sign};
+use akms::MessageType;
+use akms_fuzz::{decrypt_input, pair, verify_input, DECRYPT_CASES, KEYS_PKCS8, VERIFY_CASES};
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(target);
+    fs::create_dir_all(&dir).expect("create seeds dir");
+    fs::write(dir.join(name), bytes).expect("write seed");
+}
+
+fn main() {
+    for (case, (spec, alg)) in DECRYPT_CASES.iter().enumerate() {
+        let max = alg.max_plaintext_len(*spec).unwrap();
+        let sizes = if alg.name() == "SM2PKE" {
+            vec![1, 32]
+        } else {
+            vec![0, 32, max]
+        };
+        for n in sizes {
+            let ct = encrypt::encrypt(pair(*spec), *alg, &vec![0x41; n]).unwrap();
+            write(
+                "decrypt",
+                &format!("{case}-{spec}-{alg}-{n}"),
+                &decrypt_input(case, &ct),
+            );
+        }
+        if let KeyPair::Sm2 { decrypting, .. } = pair(*spec) {
+            let raw = decrypting
+                .encrypting_key()
+                .encrypt(&mut rand::rng(), b"raw form")
+                .unwrap();
+            write(
+                "decrypt",
+                &format!("{case}-{spec}-{alg}-raw"),
+                &decrypt_input(case, &raw),
+            );
+        }
+    }
+    let digest = [0x5a; 32];
+    let message = b"akms fuzz seed message";
+    for (case, (spec, alg)) in VERIFY_CASES.iter().enumerate() {
+        if !alg.fits_spec(*spec) {
+            write(
+                "verify",
+                &format!("{case}-misfit"),
+                &verify_input(case, MessageType::Digest, &digest, b"\x30\x00"),
+            );
+            continue;
+        }
+        for (mt, data) in [
+            (MessageType::Digest, &digest[..]),
+            (MessageType::Raw, &message[..]),
+        ] {
+            let sig = sign::sign(pair(*spec), *alg, mt, data).unwrap();
+            write(
+                "verify",
+                &format!("{case}-{spec}-{alg}-{mt}"),
+                &verify_input(case, mt, data, &sig),
+            );
+        }
+    }
+    for (i, (spec, der)) in KEYS_PKCS8.iter().enumerate() {
+        let mut seed = vec![i as u8];
+        seed.extend_from_slice(der);
+        write("pkcs8", &format!("{spec}-openssl"), &seed);
+        let ours = KeyPair::generate(*spec).unwrap().to_pkcs8_der().unwrap();
+        let mut seed = vec![i as u8];
+        seed.extend_from_slice(&ours);
+        write("pkcs8", &format!("{spec}-akms"), &seed);
+    }
+}

@@ -1,0 +1,123 @@
+//! What the akms fuzz targets share: fixed test keys, the layout of each target's input, and
+//! the invariants every target checks.
+//!
+//! The keys in `fuzz/keys/` are throwaway PKCS#8 DER keys made with `openssl genpkey` for
+//! fuzzing only. They are fixed (not generated per run) so that the seed corpora in
+//! `fuzz/seeds/` (real ciphertexts and signatures made under them by `make_seeds`) stay
+//! meaningful, and so that a crash reproduces.
+
+use std::sync::OnceLock;
+
+use akms::core::keypair::KeyPair;
+use akms::{Algorithm, Error, KeySpec, MessageType};
+
+/// PKCS#8 DER of the fixed fuzzing keys, one per spec, in `KeySpec` code order.
+pub const KEYS_PKCS8: [(KeySpec, &[u8]); 5] = [
+    (KeySpec::Rsa2048, include_bytes!("../keys/rsa2048.pk8")),
+    (KeySpec::Rsa3072, include_bytes!("../keys/rsa3072.pk8")),
+    (KeySpec::EcP256, include_bytes!("../keys/p256.pk8")),
+    (KeySpec::EcP256k, include_bytes!("../keys/k256.pk8")),
+    (KeySpec::EcSm2, include_bytes!("../keys/sm2.pk8")),
+];
+
+/// The fixed key pair of `spec`, parsed once per process.
+pub fn pair(spec: KeySpec) -> &'static KeyPair {
+    static PAIRS: OnceLock<Vec<KeyPair>> = OnceLock::new();
+    let pairs = PAIRS.get_or_init(|| {
+        KEYS_PKCS8
+            .iter()
+            .map(|(spec, der)| {
+                KeyPair::from_pkcs8_der(*spec, der).expect("fuzz/keys holds a valid key")
+            })
+            .collect()
+    });
+    &pairs[(spec.code() - 1) as usize]
+}
+
+/// Every (spec, algorithm) that decrypts. The `decrypt` target's first byte picks one.
+pub const DECRYPT_CASES: [(KeySpec, Algorithm); 5] = [
+    (KeySpec::Rsa2048, Algorithm::RsaesOaepSha1),
+    (KeySpec::Rsa2048, Algorithm::RsaesOaepSha256),
+    (KeySpec::Rsa3072, Algorithm::RsaesOaepSha1),
+    (KeySpec::Rsa3072, Algorithm::RsaesOaepSha256),
+    (KeySpec::EcSm2, Algorithm::Sm2Pke),
+];
+
+/// Every (spec, algorithm) that signs. The `verify` target's first byte picks one.
+pub const VERIFY_CASES: [(KeySpec, Algorithm); 9] = [
+    (KeySpec::Rsa2048, Algorithm::RsaPssSha256),
+    (KeySpec::Rsa2048, Algorithm::RsaPkcs1Sha256),
+    (KeySpec::Rsa3072, Algorithm::RsaPssSha256),
+    (KeySpec::Rsa3072, Algorithm::RsaPkcs1Sha256),
+    (KeySpec::EcP256, Algorithm::EcdsaSha256),
+    (KeySpec::EcP256k, Algorithm::EcdsaSha256),
+    (KeySpec::EcSm2, Algorithm::Sm2Dsa),
+    // Two cases whose algorithm does not fit the key: must be Incompatible, never a crash.
+    (KeySpec::EcP256, Algorithm::Sm2Dsa),
+    (KeySpec::EcSm2, Algorithm::RsaPssSha256),
+];
+
+/// A `decrypt` input: `[case] ciphertext...`.
+pub fn decrypt_input(case: usize, ciphertext: &[u8]) -> Vec<u8> {
+    let mut v = vec![case as u8];
+    v.extend_from_slice(ciphertext);
+    v
+}
+
+/// Splits a `decrypt` input into its case and ciphertext.
+pub fn split_decrypt(data: &[u8]) -> Option<((KeySpec, Algorithm), &[u8])> {
+    let (&case, ciphertext) = data.split_first()?;
+    Some((
+        DECRYPT_CASES[case as usize % DECRYPT_CASES.len()],
+        ciphertext,
+    ))
+}
+
+/// A parsed `verify` input: `[case] [message type] [data length] data... signature...`.
+pub struct VerifyInput<'a> {
+    pub spec: KeySpec,
+    pub alg: Algorithm,
+    pub message_type: MessageType,
+    pub data: &'a [u8],
+    pub signature: &'a [u8],
+}
+
+/// Builds a `verify` input (the seed generator's side of [`split_verify`]).
+pub fn verify_input(case: usize, message_type: MessageType, data: &[u8], sig: &[u8]) -> Vec<u8> {
+    assert!(data.len() <= 255);
+    let mut v = vec![case as u8, message_type.code() as u8, data.len() as u8];
+    v.extend_from_slice(data);
+    v.extend_from_slice(sig);
+    v
+}
+
+/// Parses a `verify` input; a short input is `None`.
+pub fn split_verify(input: &[u8]) -> Option<VerifyInput<'_>> {
+    let [case, mt, len, rest @ ..] = input else {
+        return None;
+    };
+    let (spec, alg) = VERIFY_CASES[*case as usize % VERIFY_CASES.len()];
+    let message_type = if mt & 1 == 0 {
+        MessageType::Digest
+    } else {
+        MessageType::Raw
+    };
+    let n = (*len as usize).min(rest.len());
+    let (data, signature) = rest.split_at(n);
+    Some(VerifyInput {
+        spec,
+        alg,
+        message_type,
+        data,
+        signature,
+    })
+}
+
+/// Fails the fuzz run (by panicking, which libFuzzer reports as a crash) on an error that no
+/// input may cause: `Internal` is a bug by definition, and I/O or store corruption cannot
+/// arise from an in-memory operation.
+pub fn assert_not_a_bug(e: &Error, what: &str) {
+    if matches!(e, Error::Internal(_) | Error::Io(_) | Error::Corrupt(_)) {
+        panic!("{what}: input caused {e:?}");
+    }
+}

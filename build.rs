@@ -21,8 +21,8 @@ fn main() {
         .collect();
     // The header reads in this order: constants and types, versions and status, stores, keys,
     // cryptography, memory; any other module after them.
-    const ORDER: [&str; 7] = [
-        "types", "version", "status", "store", "keys", "crypto", "memory",
+    const ORDER: [&str; 9] = [
+        "types", "version", "status", "store", "keys", "import", "crypto", "csr", "memory",
     ];
     let rank = |path: &PathBuf| {
         let stem = path

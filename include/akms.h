@@ -396,6 +396,54 @@ akms_status akms_schedule_key_deletion(struct akms_store *store,
 akms_status akms_cancel_key_deletion(struct akms_store *store, const char *key);
 
 /**
+ * Imports an unencrypted PKCS#8 DER private key as a new key of `key_usage`
+ * (`AKMS_KEY_USAGE_*`) whose first version holds it. The key spec is the imported key's: RSA
+ * with a 2048- or 3072-bit modulus and e = 65537, EC on P-256 or secp256k1, or SM2
+ * (id-ecPublicKey with the SM2 curve OID, as `openssl genpkey` writes it). The key's Origin
+ * is `EXTERNAL`. `description` may be NULL (empty) and is at most 8192 bytes. akms keeps no
+ * copy of `pkcs8_der`; wiping the caller's buffer is up to the caller.
+ *
+ * On `AKMS_OK`, `*key_id` and `*version_id` are new lowercase UUID strings the caller frees
+ * with `akms_string_free`.
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (also: not DER, trailing bytes, encrypted PKCS#8,
+ * another algorithm, curve, RSA size or exponent; the message says which),
+ * `AKMS_ERR_ACCESS_DENIED`, `AKMS_ERR_INCOMPATIBLE` (ENCRYPT/DECRYPT with an EC_P256 or
+ * EC_P256K key).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; strings are NUL-terminated; `pkcs8_der` has `len`
+ * readable bytes.
+ */
+akms_status akms_import_key(struct akms_store *store,
+                            uint32_t key_usage,
+                            const uint8_t *pkcs8_der,
+                            size_t len,
+                            const char *description,
+                            char **key_id,
+                            char **version_id);
+
+/**
+ * Imports an unencrypted PKCS#8 DER private key as a new version of the Enabled key `key`
+ * (id or alias). The imported key must be of the key's spec (formats as for
+ * `akms_import_key`).
+ *
+ * On `AKMS_OK`, `*version_id` is the new version's id (free with `akms_string_free`).
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (also: an unsupported or malformed key, as for
+ * `akms_import_key`), `AKMS_ERR_NOT_FOUND`, `AKMS_ERR_ACCESS_DENIED`,
+ * `AKMS_ERR_INCOMPATIBLE` (a key of another spec), `AKMS_ERR_INVALID_STATE` (key not
+ * Enabled).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; strings are NUL-terminated; `pkcs8_der` has `len`
+ * readable bytes.
+ */
+akms_status akms_import_key_version(struct akms_store *store,
+                                    const char *key,
+                                    const uint8_t *pkcs8_der,
+                                    size_t len,
+                                    char **version_id);
+
+/**
  * The public key of a key version as PEM `PUBLIC KEY` (SubjectPublicKeyInfo). Works in every
  * key state.
  *
@@ -500,6 +548,36 @@ akms_status akms_asymmetric_verify(struct akms_store *store,
                                    const uint8_t *signature,
                                    size_t sig_len,
                                    bool *valid);
+
+/**
+ * Makes a PKCS#10 certificate signing request for a key version, signed by its private key:
+ * sha256WithRSAEncryption (RSA_2048, RSA_3072), ecdsa-with-SHA256 (EC_P256, EC_P256K) or
+ * SM2-with-SM3 (EC_SM2, OID 1.2.156.10197.1.501, distinguishing id `1234567812345678`).
+ * `openssl req -verify` accepts it (for SM2 with `-vfyopt distid:1234567812345678`).
+ *
+ * `subject` is an RFC 4514 string, e.g. `CN=example.com,O=Acme,C=CN`. `dns_names` is an array
+ * of `dns_names_len` DNS names (letters, digits and hyphens in dot-separated labels; the first
+ * label may be `*`), requested as a subjectAltName extension; `(NULL, 0)` requests none.
+ * Only for an Enabled SIGN/VERIFY key.
+ *
+ * On `AKMS_OK`, `*pem` is the request as PEM `CERTIFICATE REQUEST`, freed by the caller with
+ * `akms_string_free`.
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (also: an empty or unparsable subject, an invalid DNS
+ * name, a NULL entry in `dns_names`; the message names it), `AKMS_ERR_NOT_FOUND` (key or
+ * version), `AKMS_ERR_ACCESS_DENIED`, `AKMS_ERR_INCOMPATIBLE` (an ENCRYPT/DECRYPT key),
+ * `AKMS_ERR_INVALID_STATE` (key not Enabled).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; strings are NUL-terminated; `dns_names` points to
+ * `dns_names_len` readable string pointers.
+ */
+akms_status akms_generate_csr(struct akms_store *store,
+                              const char *key,
+                              const char *version,
+                              const char *subject,
+                              const char *const *dns_names,
+                              size_t dns_names_len,
+                              char **pem);
 
 /**
  * Zeroizes and frees a buffer returned by akms, then sets it to `{NULL, 0}`.

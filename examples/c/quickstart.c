@@ -86,6 +86,12 @@ int main(void) {
         for (int a = 0; a < 2 && specs[i].sign_names[a]; a++) {
             sign_and_verify(store, key, version, specs[i].sign_algs[a], specs[i].sign_names[a]);
         }
+        const char *dns_names[] = {"signer.example.com", "www.example.com"};
+        char *csr = NULL;
+        must(akms_generate_csr(store, key, version, "CN=signer.example.com,O=Acme Ltd,C=CN", dns_names, 2, &csr),
+             "GenerateCSR");
+        printf("  GenerateCSR        %.*s... (%zu-byte PEM)\n", 35, csr, strlen(csr));
+        akms_string_free(csr);
         akms_string_free(pem);
         akms_string_free(key);
         akms_string_free(version);

@@ -4,9 +4,11 @@
 pub mod access;
 pub mod alias;
 pub mod clock;
+pub mod csr;
 pub mod encrypt;
 pub mod error;
 pub mod id;
+pub mod import;
 pub mod key;
 pub mod key_spec;
 pub mod keypair;

@@ -8,6 +8,8 @@
 
 pub mod args;
 pub mod crypto;
+pub mod csr;
+pub mod import;
 pub mod keys;
 pub mod memory;
 pub mod panic;

@@ -24,6 +24,8 @@ use std::ptr;
 use std::sync::OnceLock;
 
 use akms::ffi::crypto::*;
+use akms::ffi::csr::*;
+use akms::ffi::import::*;
 use akms::ffi::keys::*;
 use akms::ffi::memory::*;
 use akms::ffi::status::*;
@@ -77,6 +79,8 @@ enum Buf {
     LastOutputFlipped(u16, u8),
     /// A 32-byte digest (what DIGEST sign/verify takes).
     Digest([u8; 32]),
+    /// One of the fixed PKCS#8 keys (what import takes), possibly with a byte changed.
+    Pkcs8(u8, Option<(u16, u8)>),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -178,6 +182,30 @@ enum Op {
         message_type: Code,
         data: Buf,
         signature: Buf,
+        null_out: bool,
+    },
+    ImportKey {
+        store: StoreRef,
+        usage: Code,
+        der: Buf,
+        description: Text,
+        null_key: bool,
+        null_version: bool,
+    },
+    ImportKeyVersion {
+        store: StoreRef,
+        key: Text,
+        der: Buf,
+        null_out: bool,
+    },
+    GenerateCsr {
+        store: StoreRef,
+        key: Text,
+        version: Text,
+        subject: Text,
+        /// `None` passes `(NULL, n)`; a `None` entry is a NULL string pointer.
+        dns_names: Option<Vec<Option<Text>>>,
+        null_len: u8,
         null_out: bool,
     },
     StatusName(u32),
@@ -348,6 +376,15 @@ impl Run {
                 data(v)
             }
             Buf::Digest(d) => data(d.to_vec()),
+            Buf::Pkcs8(i, flip) => {
+                let (_, der) = akms_fuzz::KEYS_PKCS8[usize::from(*i) % akms_fuzz::KEYS_PKCS8.len()];
+                let mut v = der.to_vec();
+                if let Some((at, x)) = flip {
+                    let n = v.len();
+                    v[usize::from(*at) % n] ^= x | 1;
+                }
+                data(v)
+            }
         }
     }
 }
@@ -765,6 +802,129 @@ impl Run {
                     assert!(valid <= 1, "verify wrote a non-bool");
                 } else {
                     assert_eq!(valid, 0xa5, "verify wrote `valid` on failure");
+                }
+            }
+            Op::ImportKey {
+                store,
+                usage,
+                der,
+                description,
+                null_key,
+                null_version,
+            } => {
+                if self.keys_made >= 8 {
+                    return;
+                }
+                let s = self.store(*store, true);
+                let usage = code(*usage, 2, false);
+                let der = self.buf(der);
+                let d = self.text(description, true);
+                let bad = s.invalid || usage.invalid || der.invalid || d.invalid;
+                let bad = bad || *null_key || *null_version;
+                let (mut k, mut v) = (SENTINEL, SENTINEL);
+                let st = akms_import_key(
+                    s.value,
+                    usage.value,
+                    bptr(&der.value),
+                    der.value.2,
+                    cptr(&d.value),
+                    out_ptr(&mut k, *null_key),
+                    out_ptr(&mut v, *null_version),
+                );
+                check_status("import_key", st, bad);
+                self.keys_made += 1;
+                if let (Some(k), Some(v)) = (string_out(st, k, false), string_out(st, v, false)) {
+                    self.names.keys.push((k, vec![v]));
+                }
+            }
+            Op::ImportKeyVersion {
+                store,
+                key,
+                der,
+                null_out,
+            } => {
+                if self.keys_made >= 8 {
+                    return;
+                }
+                let s = self.store(*store, true);
+                let key = self.text(key, false);
+                let der = self.buf(der);
+                let mut v = SENTINEL;
+                let st = akms_import_key_version(
+                    s.value,
+                    cptr(&key.value),
+                    bptr(&der.value),
+                    der.value.2,
+                    out_ptr(&mut v, *null_out),
+                );
+                check_status(
+                    "import_key_version",
+                    st,
+                    s.invalid || key.invalid || der.invalid || *null_out,
+                );
+                self.keys_made += 1;
+                if let Some(v) = string_out(st, v, false) {
+                    let id = key.value.unwrap();
+                    match self.names.keys.iter_mut().find(|(k, _)| *k == id) {
+                        Some((_, versions)) => versions.push(v),
+                        None => self.names.keys.push((id, vec![v])),
+                    }
+                }
+            }
+            Op::GenerateCsr {
+                store,
+                key,
+                version,
+                subject,
+                dns_names,
+                null_len,
+                null_out,
+            } => {
+                let s = self.store(*store, false);
+                let k = self.text(key, false);
+                let v = self.text(version, false);
+                let subj = self.text(subject, false);
+                let mut bad = s.invalid || k.invalid || v.invalid || subj.invalid || *null_out;
+                let names: Vec<Arg<Option<CString>>> = dns_names
+                    .iter()
+                    .flatten()
+                    .take(8)
+                    .map(|t| match t {
+                        Some(t) => self.text(t, false),
+                        None => Arg {
+                            value: None,
+                            invalid: true,
+                        },
+                    })
+                    .collect();
+                let ptrs: Vec<*const c_char> = names.iter().map(|a| cptr(&a.value)).collect();
+                let (p, n) = match dns_names {
+                    Some(_) => (
+                        if ptrs.is_empty() {
+                            ptr::null()
+                        } else {
+                            ptrs.as_ptr()
+                        },
+                        ptrs.len(),
+                    ),
+                    None => (ptr::null(), usize::from(*null_len)),
+                };
+                bad = bad || names.iter().any(|a| a.invalid) || (p.is_null() && n > 0);
+                let mut pem = SENTINEL;
+                let st = akms_generate_csr(
+                    s.value,
+                    cptr(&k.value),
+                    cptr(&v.value),
+                    cptr(&subj.value),
+                    p,
+                    n,
+                    out_ptr(&mut pem, *null_out),
+                );
+                check_status("generate_csr", st, bad);
+                if let Some(pem) = string_out(st, pem, false) {
+                    assert!(pem
+                        .to_bytes()
+                        .starts_with(b"-----BEGIN CERTIFICATE REQUEST-----\n"));
                 }
             }
             Op::StatusName(s) => {

@@ -121,3 +121,28 @@ pub fn assert_not_a_bug(e: &Error, what: &str) {
         panic!("{what}: input caused {e:?}");
     }
 }
+
+/// A store holding the fixed keys of every spec as SIGN/VERIFY keys (imported once per process).
+pub struct SigningStore {
+    pub store: akms::Store,
+    /// (key id, version id, DER SubjectPublicKeyInfo), in `KeySpec` code order.
+    pub keys: Vec<(String, String, Vec<u8>)>,
+}
+
+/// The process's [`SigningStore`].
+pub fn signing_store() -> &'static SigningStore {
+    static STORE: OnceLock<SigningStore> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let store = akms::Store::new();
+        let keys = KEYS_PKCS8
+            .iter()
+            .map(|(spec, der)| {
+                let (k, v) = store
+                    .import_key(akms::KeyUsage::SignVerify, der, None)
+                    .expect("fuzz/keys imports");
+                (k, v, pair(*spec).public_key_der().unwrap())
+            })
+            .collect();
+        SigningStore { store, keys }
+    })
+}

@@ -81,4 +81,32 @@ fn main() {
         seed.extend_from_slice(&ours);
         write("pkcs8", &format!("{spec}-akms"), &seed);
     }
+    let csrs: [(&str, &[&str]); 6] = [
+        (
+            "CN=example.com,O=Acme,C=CN",
+            &["example.com", "www.example.com"],
+        ),
+        ("CN=a", &[]),
+        ("CN=Acme\\, Inc.,OU=R\\+D,O=Acme", &["*.example.com"]),
+        (
+            "CN=multi+UID=jsmith,DC=example,DC=net",
+            &["xn--bcher-kva.example"],
+        ),
+        ("2.5.4.3=#0c0b6578616d706c652e636f6d", &["a.b"]),
+        (
+            "CN=\\ leading and trailing\\ ,L=Z\u{fc}rich",
+            &["localhost"],
+        ),
+    ];
+    for (i, (subject, names)) in csrs.iter().enumerate() {
+        for key in 0..KEYS_PKCS8.len() {
+            let mut seed = vec![key as u8];
+            seed.extend_from_slice(subject.as_bytes());
+            for n in names.iter() {
+                seed.push(0);
+                seed.extend_from_slice(n.as_bytes());
+            }
+            write("csr", &format!("{i}-{key}"), &seed);
+        }
+    }
 }

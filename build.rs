@@ -20,9 +20,10 @@ fn main() {
         .filter(|path| path.file_name().is_some_and(|name| name != "mod.rs"))
         .collect();
     // The header reads in this order: constants and types, versions and status, stores, keys,
-    // cryptography, memory; any other module after them.
-    const ORDER: [&str; 9] = [
-        "types", "version", "status", "store", "keys", "import", "crypto", "csr", "memory",
+    // cryptography, policies, audit, memory; any other module after them.
+    const ORDER: [&str; 11] = [
+        "types", "version", "status", "store", "keys", "import", "crypto", "csr", "policy",
+        "audit", "memory",
     ];
     let rank = |path: &PathBuf| {
         let stem = path

@@ -141,6 +141,17 @@ typedef struct akms_bytes {
 } akms_bytes;
 
 /**
+ * Receives one audit event: `event_json` is one line of JSON, valid only during the call
+ * (copy it to keep it). `user_data` is the pointer given to `akms_store_set_audit_callback`.
+ *
+ * It is called synchronously after each call, from the thread that made the call, so from
+ * several threads at once: it must be thread-safe. It must not unwind or `longjmp` out (catch
+ * C++ exceptions inside it). It may call akms (no lock is held); those calls, made from inside
+ * the callback, are not themselves audited. It must not change the callback of its own store.
+ */
+typedef void (*akms_audit_fn)(void *user_data, const char *event_json);
+
+/**
  * Success.
  */
 #define AKMS_OK 0
@@ -244,6 +255,38 @@ akms_status akms_store_new(struct akms_store **out);
  * `store` is NULL or a handle from akms that has not been freed.
  */
 void akms_store_free(struct akms_store *store);
+
+/**
+ * Opens the persistent key store in the file at `path`, creating the file if it is absent (an
+ * existing empty file is initialized as a new store). Everything that changes the store is on
+ * disk (written and `fdatasync`ed) before the call that made it returns `AKMS_OK`.
+ *
+ * The file is encrypted and authenticated (XChaCha20-Poly1305) under a key derived from
+ * `passphrase` (`passphrase_len` bytes, any bytes, not empty) with Argon2id; a new file gets
+ * 64 MiB, 3 passes, 1 lane unless the environment variable `AKMS_KDF_PARAMS`
+ * (`m=<KiB>,t=<passes>,p=<lanes>`) says otherwise. The parameters are stored in the file.
+ * Opening costs one key derivation plus reading the whole file; a file whose log is at least
+ * half dead is compacted on open.
+ *
+ * The file is held by this store (and every handle derived from it) until the last such handle
+ * is freed: another open of the same file, from this process or another, fails with
+ * `AKMS_ERR_IO` and a message containing "locked".
+ *
+ * On `AKMS_OK`, `*out` is a new handle; free it with `akms_store_free`.
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL `path` or `out`, `path` not UTF-8, empty
+ * passphrase, bad `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or create the file,
+ * or it is locked), `AKMS_ERR_CORRUPT` (wrong passphrase, or committed data that fails
+ * authentication: the message says which is likely). A final record cut short by a crash is
+ * not an error: it was never acknowledged, and it is dropped.
+ *
+ * # Safety
+ * `path` is NULL or a NUL-terminated string; `passphrase` is NULL or points to
+ * `passphrase_len` readable bytes; `out` is NULL or valid for writing a pointer.
+ */
+akms_status akms_store_open(const char *path,
+                            const uint8_t *passphrase,
+                            size_t passphrase_len,
+                            struct akms_store **out);
 
 /**
  * Creates a key of `key_spec` (`AKMS_KEY_SPEC_*`) and `key_usage` (`AKMS_KEY_USAGE_*`) with
@@ -578,6 +621,63 @@ akms_status akms_generate_csr(struct akms_store *store,
                               const char *const *dns_names,
                               size_t dns_names_len,
                               char **pem);
+
+/**
+ * Creates a handle on the **same** keys as `store` that may do only what `policy_json` allows
+ * and what `store` itself allows (restricting a restricted handle narrows it further).
+ *
+ * The policy is JSON in the style of cloud RAM/IAM policies:
+ * `{"Principal": "billing-service", "Statement": [{"Effect": "Allow" | "Deny",
+ * "Action": ["kms:AsymmetricSign", "kms:Get*", ...], "Resource": ["key/<key-id>",
+ * "alias/<name>", "*", ...]}]}`. `Action` and `Resource` take a string or a list; `*`
+ * matches any run of characters. A resource `alias/...` matches the key the alias names at
+ * the time of the call; calls that name no key (CreateKey, ImportKey, ListKeys, Restrict)
+ * match only `*`. Default deny; an explicit Deny wins. A denied call is
+ * `AKMS_ERR_ACCESS_DENIED`, its message naming the action and the resource. `Principal`
+ * (optional; else the parent's, else `""`) is reported in audit events.
+ *
+ * This call is itself the action `kms:Restrict`, which a restricted `store` must be allowed
+ * on resource `*`.
+ *
+ * On `AKMS_OK`, `*out` is a new handle, freed with `akms_store_free` without affecting any
+ * other handle (the keys live while any handle on them does).
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL argument, or an invalid policy: the message names
+ * the bad field), `AKMS_ERR_ACCESS_DENIED`.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `policy_json` is NUL-terminated.
+ */
+akms_status akms_store_restrict(struct akms_store *store,
+                                const char *policy_json,
+                                struct akms_store **out);
+
+/**
+ * Sends the audit event of every call on this store **and on every handle restricted from
+ * it** to `fn(user_data, event_json)`; `fn` NULL removes the callback. Replaces any previous
+ * callback; when this returns, no thread is still inside the previous one (so its
+ * `user_data` may be freed).
+ *
+ * Every call made through a handle with a valid store pointer produces exactly one event,
+ * allowed or denied, succeeded or failed (also one rejected for a malformed argument before
+ * reaching a key), delivered after the call from the calling thread with no lock held.
+ * Event JSON fields: `EventTime` (RFC 3339 UTC, milliseconds), `RequestId` (UUID),
+ * `Principal` (`""` for the unrestricted handle), `Operation`, `KeyId`, `KeyVersionId` and
+ * `Alias` where the call named them, `Algorithm` where it had one, and `Status` (e.g.
+ * `"AKMS_OK"`). Never plaintext, digests, signatures or key material. Setting the callback
+ * is not itself an audited call.
+ *
+ * `fn` and `user_data` must stay valid until the callback is replaced or the last handle on
+ * the store is freed.
+ * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL store), `AKMS_ERR_ACCESS_DENIED` (a restricted
+ * handle: only the unrestricted handle may set the callback), `AKMS_ERR_INVALID_STATE`
+ * (called from inside the store's own callback).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `fn` is NULL or a function as described above.
+ */
+akms_status akms_store_set_audit_callback(struct akms_store *store,
+                                          akms_audit_fn fn,
+                                          void *user_data);
 
 /**
  * Zeroizes and frees a buffer returned by akms, then sets it to `{NULL, 0}`.

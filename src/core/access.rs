@@ -97,6 +97,8 @@ pub struct Call<'a> {
     pub alias: Option<&'a str>,
     /// The key id the call resolved to (set once the key is found).
     pub key_id: Option<Arc<str>>,
+    /// The key id the call named, if it named the key by id (kept even if it is not found).
+    pub key_name: Option<&'a str>,
     /// The key version the call named.
     pub version_id: Option<&'a str>,
     /// The algorithm the call used.
@@ -110,6 +112,7 @@ impl<'a> Call<'a> {
             action,
             alias: None,
             key_id: None,
+            key_name: None,
             version_id: None,
             algorithm: None,
         }
@@ -119,6 +122,8 @@ impl<'a> Call<'a> {
     pub fn key(mut self, key: &'a str) -> Self {
         if super::alias::is_alias(key) {
             self.alias = Some(key);
+        } else if !key.is_empty() {
+            self.key_name = Some(key);
         }
         self
     }
@@ -144,5 +149,12 @@ mod tests {
     fn action_names_are_distinct() {
         let names: std::collections::HashSet<_> = Action::ALL.iter().map(|a| a.name()).collect();
         assert_eq!(names.len(), Action::ALL.len());
+    }
+
+    #[test]
+    fn actions_index_all() {
+        for (k, action) in Action::ALL.iter().enumerate() {
+            assert_eq!(*action as usize, k);
+        }
     }
 }

@@ -82,7 +82,9 @@ impl Store {
                 }
                 entry.check_enabled()
             })?;
-            self.add_version(key, pair)
+            // The key that was checked, even if an alias has moved since.
+            let key_id = call.key_id.clone().unwrap_or_else(|| key.into());
+            self.add_version(&key_id, pair)
         })
     }
 }

@@ -9,6 +9,7 @@ use super::clock::{rfc3339, UnixMillis};
 use super::error::{Error, Result};
 use super::key_spec::{KeySpec, KeyUsage};
 use super::keypair::KeyPair;
+use super::material::Material;
 
 /// The lifecycle state of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,7 +71,8 @@ pub struct KeyVersion {
     pub key_id: Arc<str>,
     pub id: Arc<str>,
     pub creation_date: UnixMillis,
-    pub pair: KeyPair,
+    /// The private key (parsed on first use if it was read from a store file).
+    pub pair: Material,
     /// The public key as PEM, computed once.
     pub public_key_pem: String,
 }
@@ -88,9 +90,27 @@ impl KeyVersion {
             key_id,
             id,
             creation_date,
-            pair,
+            pair: Material::ready(pair),
             public_key_pem,
         })
+    }
+
+    /// A version read back from a store file: its private key as PKCS#8 DER (parsed on first
+    /// use) and its public key as PEM.
+    pub fn stored(
+        key_id: Arc<str>,
+        id: Arc<str>,
+        creation_date: UnixMillis,
+        pair: Material,
+        public_key_pem: String,
+    ) -> KeyVersion {
+        KeyVersion {
+            key_id,
+            id,
+            creation_date,
+            pair,
+            public_key_pem,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! to look a key up or to apply a change; key generation and all cryptography run with no lock
 //! held, so calls on different keys, or on the same key, proceed in parallel.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -11,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::access::{Action, Call};
 use super::alias;
+use super::audit::Hub;
 use super::clock::{Clock, UnixMillis, DAY_MILLIS};
 use super::encrypt;
 use super::error::{invalid, Error, Result, Status};
@@ -18,6 +20,7 @@ use super::id::new_uuid;
 use super::key::{KeyEntry, KeyMetadata, KeyRecord, KeyState, KeyVersion, KeyVersionInfo, Origin};
 use super::key_spec::{Algorithm, KeySpec, KeyUsage, MessageType};
 use super::keypair::KeyPair;
+use super::policy::Access;
 use super::sign;
 use super::state::{Change, Journal, State};
 
@@ -32,6 +35,10 @@ pub(crate) struct Shared {
     pub(crate) state: RwLock<State>,
     pub(crate) clock: Clock,
     pub(crate) journal: Option<Box<dyn Journal>>,
+    /// The audit callback of the root handle, which receives every handle's events.
+    pub(crate) audit: Hub,
+    /// How many changes have been committed (access checks cache decisions until the next).
+    pub(crate) changes: AtomicU64,
 }
 
 /// A handle on a key store. Cheap to clone; every clone sees the same keys. `Send + Sync`:
@@ -39,6 +46,8 @@ pub(crate) struct Shared {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) shared: Arc<Shared>,
+    /// What this handle may do: `None` for the unrestricted handle (see [`Store::restrict`]).
+    pub(crate) access: Option<Arc<Access>>,
 }
 
 impl Default for Store {
@@ -65,7 +74,10 @@ impl Store {
                 state: RwLock::new(state),
                 clock,
                 journal,
+                audit: Hub::default(),
+                changes: AtomicU64::new(0),
             }),
+            access: None,
         }
     }
 
@@ -79,7 +91,15 @@ impl Store {
         mut call: Call<'a>,
         body: impl FnOnce(&mut Call<'a>) -> Result<T>,
     ) -> Result<T> {
-        let result = body(&mut call);
+        // A panic in the body (a bug) still gets its event before it travels on.
+        let result =
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut call))) {
+                Ok(result) => result,
+                Err(panic) => {
+                    self.finish(&call, Status::Internal);
+                    std::panic::resume_unwind(panic)
+                }
+            };
         self.finish(
             &call,
             result.as_ref().map_or_else(|e| e.status(), |_| Status::Ok),
@@ -87,12 +107,21 @@ impl Store {
         result
     }
 
-    /// After a call: nothing yet (audit events hook in here).
-    pub(crate) fn finish(&self, _call: &Call<'_>, _status: Status) {}
+    /// After a call: its audit event, sent to the root's callback with no lock held.
+    pub(crate) fn finish(&self, call: &Call<'_>, status: Status) {
+        let shared = &self.shared;
+        shared
+            .audit
+            .emit(self.principal(), &shared.clock, call, status);
+    }
 
-    /// Checks this handle may perform `call` on `key` (or on no key). Every handle may, for now.
-    pub(crate) fn authorize(&self, _call: &Call<'_>, _key: Option<&KeyEntry>) -> Result<()> {
-        Ok(())
+    /// Checks this handle's policies allow `call` on `key` (or on no key); the unrestricted
+    /// handle may do everything.
+    pub(crate) fn authorize(&self, call: &Call<'_>, key: Option<&KeyEntry>) -> Result<()> {
+        match &self.access {
+            None => Ok(()),
+            Some(access) => access.check(call, key, self.shared.changes.load(Ordering::Acquire)),
+        }
     }
 
     /// Looks up `key` under the read lock, records it in `call`, and runs `f` on it.
@@ -134,6 +163,7 @@ impl Store {
             journal.write(&change)?;
         }
         state.apply(change);
+        self.shared.changes.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
@@ -210,7 +240,9 @@ impl Store {
                 Ok(entry.record.spec)
             })?;
             let pair = KeyPair::generate(spec)?;
-            self.add_version(key, pair)
+            // The key that was checked, even if an alias has moved since.
+            let key_id = call.key_id.clone().unwrap_or_else(|| key.into());
+            self.add_version(&key_id, pair)
         })
     }
 
@@ -311,8 +343,11 @@ impl Store {
                 if state.alias_target(alias).is_none() {
                     return Err(Error::NotFound(format!("alias {alias:?} does not exist")));
                 }
+                let old = state.resolve(alias, now)?;
                 let entry = state.resolve(key, now)?;
                 call.key_id = Some(entry.record.id.clone());
+                // Moving an alias needs the right on the key it leaves as well as the new one.
+                store.authorize(call, Some(old))?;
                 store.authorize(call, Some(entry))?;
                 check_aliasable(entry)?;
                 let key_id = entry.record.id.clone();

@@ -6,6 +6,7 @@ use super::args::{self, c_bytes, c_string};
 use super::panic::guard;
 use super::store::akms_store;
 use super::types::{akms_bytes, akms_status};
+use crate::core::access::Action;
 use crate::core::{Algorithm, MessageType};
 
 /// The public key of a key version as PEM `PUBLIC KEY` (SubjectPublicKeyInfo). Works in every
@@ -28,9 +29,12 @@ pub unsafe extern "C" fn akms_get_public_key(
         // SAFETY (every `unsafe` below): the pointers are forwarded from the caller, who
         // guarantees them as documented.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let pem = unsafe { args::out(pem, "pem") }?;
+        let (key, version, pem) = s.precheck(Action::GetPublicKey, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let version = unsafe { args::text(version, "version") }?;
+            let pem = unsafe { args::out(pem, "pem") }?;
+            Ok((key, version, pem))
+        })?;
         *pem = c_string(s.get_public_key(key, version)?);
         Ok(())
     })
@@ -61,11 +65,14 @@ pub unsafe extern "C" fn akms_asymmetric_encrypt(
     guard(|| {
         // SAFETY: as in `akms_get_public_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let alg = Algorithm::from_code(alg)?;
-        let plaintext = unsafe { args::bytes(plaintext, len, "plaintext") }?;
-        let out = unsafe { args::out(ciphertext, "ciphertext") }?;
+        let (key, version, alg, plaintext, out) = s.precheck(Action::AsymmetricEncrypt, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let version = unsafe { args::text(version, "version") }?;
+            let alg = Algorithm::from_code(alg)?;
+            let plaintext = unsafe { args::bytes(plaintext, len, "plaintext") }?;
+            let out = unsafe { args::out(ciphertext, "ciphertext") }?;
+            Ok((key, version, alg, plaintext, out))
+        })?;
         *out = c_bytes(&s.asymmetric_encrypt(key, version, alg, plaintext)?);
         Ok(())
     })
@@ -96,11 +103,14 @@ pub unsafe extern "C" fn akms_asymmetric_decrypt(
     guard(|| {
         // SAFETY: as in `akms_get_public_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let alg = Algorithm::from_code(alg)?;
-        let ciphertext = unsafe { args::bytes(ciphertext, len, "ciphertext") }?;
-        let out = unsafe { args::out(plaintext, "plaintext") }?;
+        let (key, version, alg, ciphertext, out) = s.precheck(Action::AsymmetricDecrypt, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let version = unsafe { args::text(version, "version") }?;
+            let alg = Algorithm::from_code(alg)?;
+            let ciphertext = unsafe { args::bytes(ciphertext, len, "ciphertext") }?;
+            let out = unsafe { args::out(plaintext, "plaintext") }?;
+            Ok((key, version, alg, ciphertext, out))
+        })?;
         *out = c_bytes(&s.asymmetric_decrypt(key, version, alg, ciphertext)?);
         Ok(())
     })
@@ -132,12 +142,16 @@ pub unsafe extern "C" fn akms_asymmetric_sign(
     guard(|| {
         // SAFETY: as in `akms_get_public_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let alg = Algorithm::from_code(alg)?;
-        let message_type = MessageType::from_code(message_type)?;
-        let data = unsafe { args::bytes(data, len, "data") }?;
-        let out = unsafe { args::out(signature, "signature") }?;
+        let (key, version, alg, message_type, data, out) =
+            s.precheck(Action::AsymmetricSign, || {
+                let key = unsafe { args::text(key, "key") }?;
+                let version = unsafe { args::text(version, "version") }?;
+                let alg = Algorithm::from_code(alg)?;
+                let message_type = MessageType::from_code(message_type)?;
+                let data = unsafe { args::bytes(data, len, "data") }?;
+                let out = unsafe { args::out(signature, "signature") }?;
+                Ok((key, version, alg, message_type, data, out))
+            })?;
         *out = c_bytes(&s.asymmetric_sign(key, version, alg, message_type, data)?);
         Ok(())
     })
@@ -169,13 +183,17 @@ pub unsafe extern "C" fn akms_asymmetric_verify(
     guard(|| {
         // SAFETY: as in `akms_get_public_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let alg = Algorithm::from_code(alg)?;
-        let message_type = MessageType::from_code(message_type)?;
-        let data = unsafe { args::bytes(data, len, "data") }?;
-        let signature = unsafe { args::bytes(signature, sig_len, "signature") }?;
-        let valid = unsafe { args::out(valid, "valid") }?;
+        let (key, version, alg, message_type, data, signature, valid) =
+            s.precheck(Action::AsymmetricVerify, || {
+                let key = unsafe { args::text(key, "key") }?;
+                let version = unsafe { args::text(version, "version") }?;
+                let alg = Algorithm::from_code(alg)?;
+                let message_type = MessageType::from_code(message_type)?;
+                let data = unsafe { args::bytes(data, len, "data") }?;
+                let signature = unsafe { args::bytes(signature, sig_len, "signature") }?;
+                let valid = unsafe { args::out(valid, "valid") }?;
+                Ok((key, version, alg, message_type, data, signature, valid))
+            })?;
         *valid = s.asymmetric_verify(key, version, alg, message_type, data, signature)?;
         Ok(())
     })

@@ -6,6 +6,7 @@ use super::args::{self, c_string};
 use super::panic::guard;
 use super::store::akms_store;
 use super::types::akms_status;
+use crate::core::access::Action;
 use crate::core::error::invalid;
 use crate::core::Result;
 
@@ -43,11 +44,14 @@ pub unsafe extern "C" fn akms_generate_csr(
         // SAFETY (every `unsafe` below): the pointers are forwarded from the caller, who
         // guarantees them as documented.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version = unsafe { args::text(version, "version") }?;
-        let subject = unsafe { args::text(subject, "subject") }?;
-        let dns_names = unsafe { text_array(dns_names, dns_names_len, "dns_names") }?;
-        let pem = unsafe { args::out(pem, "pem") }?;
+        let (key, version, subject, dns_names, pem) = s.precheck(Action::GenerateCSR, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let version = unsafe { args::text(version, "version") }?;
+            let subject = unsafe { args::text(subject, "subject") }?;
+            let dns_names = unsafe { text_array(dns_names, dns_names_len, "dns_names") }?;
+            let pem = unsafe { args::out(pem, "pem") }?;
+            Ok((key, version, subject, dns_names, pem))
+        })?;
         *pem = c_string(s.generate_csr(key, version, subject, &dns_names)?);
         Ok(())
     })

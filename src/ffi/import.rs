@@ -6,6 +6,7 @@ use super::args::{self, c_string};
 use super::panic::guard;
 use super::store::akms_store;
 use super::types::akms_status;
+use crate::core::access::Action;
 use crate::core::KeyUsage;
 
 /// Imports an unencrypted PKCS#8 DER private key as a new key of `key_usage`
@@ -39,11 +40,15 @@ pub unsafe extern "C" fn akms_import_key(
         // SAFETY (every `unsafe` below): the pointers are forwarded from the caller, who
         // guarantees them as documented.
         let s = unsafe { args::store(store) }?;
-        let usage = KeyUsage::from_code(key_usage)?;
-        let der = unsafe { args::bytes(pkcs8_der, len, "pkcs8_der") }?;
-        let description = unsafe { args::optional_text(description, "description") }?;
-        let key_id = unsafe { args::out(key_id, "key_id") }?;
-        let version_id = unsafe { args::out(version_id, "version_id") }?;
+        let (usage, der, description, key_id, version_id) =
+            s.precheck(Action::ImportKey, || {
+                let usage = KeyUsage::from_code(key_usage)?;
+                let der = unsafe { args::bytes(pkcs8_der, len, "pkcs8_der") }?;
+                let description = unsafe { args::optional_text(description, "description") }?;
+                let key_id = unsafe { args::out(key_id, "key_id") }?;
+                let version_id = unsafe { args::out(version_id, "version_id") }?;
+                Ok((usage, der, description, key_id, version_id))
+            })?;
         let (k, v) = s.import_key(usage, der, description)?;
         *key_id = c_string(k);
         *version_id = c_string(v);
@@ -75,9 +80,12 @@ pub unsafe extern "C" fn akms_import_key_version(
     guard(|| {
         // SAFETY: as in `akms_import_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let der = unsafe { args::bytes(pkcs8_der, len, "pkcs8_der") }?;
-        let version_id = unsafe { args::out(version_id, "version_id") }?;
+        let (key, der, version_id) = s.precheck(Action::ImportKeyVersion, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let der = unsafe { args::bytes(pkcs8_der, len, "pkcs8_der") }?;
+            let version_id = unsafe { args::out(version_id, "version_id") }?;
+            Ok((key, der, version_id))
+        })?;
         *version_id = c_string(s.import_key_version(key, der)?);
         Ok(())
     })

@@ -6,6 +6,7 @@ use super::args::{self, c_string};
 use super::panic::guard;
 use super::store::akms_store;
 use super::types::akms_status;
+use crate::core::access::Action;
 use crate::core::key::to_json;
 use crate::core::{KeySpec, KeyUsage};
 
@@ -33,11 +34,15 @@ pub unsafe extern "C" fn akms_create_key(
         // SAFETY (every `unsafe` below): the pointers are forwarded from the caller, who
         // guarantees them as documented.
         let s = unsafe { args::store(store) }?;
-        let spec = KeySpec::from_code(key_spec)?;
-        let usage = KeyUsage::from_code(key_usage)?;
-        let description = unsafe { args::optional_text(description, "description") }?;
-        let key_id = unsafe { args::out(key_id, "key_id") }?;
-        let version_id = unsafe { args::out(version_id, "version_id") }?;
+        let (spec, usage, description, key_id, version_id) =
+            s.precheck(Action::CreateKey, || {
+                let spec = KeySpec::from_code(key_spec)?;
+                let usage = KeyUsage::from_code(key_usage)?;
+                let description = unsafe { args::optional_text(description, "description") }?;
+                let key_id = unsafe { args::out(key_id, "key_id") }?;
+                let version_id = unsafe { args::out(version_id, "version_id") }?;
+                Ok((spec, usage, description, key_id, version_id))
+            })?;
         let (k, v) = s.create_key(spec, usage, description)?;
         *key_id = c_string(k);
         *version_id = c_string(v);
@@ -62,8 +67,11 @@ pub unsafe extern "C" fn akms_create_key_version(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let version_id = unsafe { args::out(version_id, "version_id") }?;
+        let (key, version_id) = s.precheck(Action::CreateKeyVersion, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let version_id = unsafe { args::out(version_id, "version_id") }?;
+            Ok((key, version_id))
+        })?;
         *version_id = c_string(s.create_key_version(key)?);
         Ok(())
     })
@@ -87,8 +95,11 @@ pub unsafe extern "C" fn akms_describe_key(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let json = unsafe { args::out(json, "json") }?;
+        let (key, json) = s.precheck(Action::DescribeKey, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let json = unsafe { args::out(json, "json") }?;
+            Ok((key, json))
+        })?;
         *json = c_string(to_json(&s.describe_key(key)?)?);
         Ok(())
     })
@@ -109,7 +120,7 @@ pub unsafe extern "C" fn akms_list_keys(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let json = unsafe { args::out(json, "json") }?;
+        let json = s.precheck(Action::ListKeys, || unsafe { args::out(json, "json") })?;
         *json = c_string(to_json(&s.list_keys()?)?);
         Ok(())
     })
@@ -132,8 +143,11 @@ pub unsafe extern "C" fn akms_list_key_versions(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let key = unsafe { args::text(key, "key") }?;
-        let json = unsafe { args::out(json, "json") }?;
+        let (key, json) = s.precheck(Action::ListKeyVersions, || {
+            let key = unsafe { args::text(key, "key") }?;
+            let json = unsafe { args::out(json, "json") }?;
+            Ok((key, json))
+        })?;
         *json = c_string(to_json(&s.list_key_versions(key)?)?);
         Ok(())
     })
@@ -157,8 +171,11 @@ pub unsafe extern "C" fn akms_create_alias(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let alias = unsafe { args::text(alias, "alias") }?;
-        let key_id = unsafe { args::text(key_id, "key_id") }?;
+        let (alias, key_id) = s.precheck(Action::CreateAlias, || {
+            let alias = unsafe { args::text(alias, "alias") }?;
+            let key_id = unsafe { args::text(key_id, "key_id") }?;
+            Ok((alias, key_id))
+        })?;
         s.create_alias(alias, key_id)
     })
 }
@@ -179,8 +196,11 @@ pub unsafe extern "C" fn akms_update_alias(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let alias = unsafe { args::text(alias, "alias") }?;
-        let key_id = unsafe { args::text(key_id, "key_id") }?;
+        let (alias, key_id) = s.precheck(Action::UpdateAlias, || {
+            let alias = unsafe { args::text(alias, "alias") }?;
+            let key_id = unsafe { args::text(key_id, "key_id") }?;
+            Ok((alias, key_id))
+        })?;
         s.update_alias(alias, key_id)
     })
 }
@@ -199,7 +219,9 @@ pub unsafe extern "C" fn akms_delete_alias(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        let alias = unsafe { args::text(alias, "alias") }?;
+        let alias = s.precheck(Action::DeleteAlias, || unsafe {
+            args::text(alias, "alias")
+        })?;
         s.delete_alias(alias)
     })
 }
@@ -219,7 +241,8 @@ pub unsafe extern "C" fn akms_enable_key(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        s.enable_key(unsafe { args::text(key, "key") }?)
+        let key = s.precheck(Action::EnableKey, || unsafe { args::text(key, "key") })?;
+        s.enable_key(key)
     })
 }
 
@@ -238,7 +261,8 @@ pub unsafe extern "C" fn akms_disable_key(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        s.disable_key(unsafe { args::text(key, "key") }?)
+        let key = s.precheck(Action::DisableKey, || unsafe { args::text(key, "key") })?;
+        s.disable_key(key)
     })
 }
 
@@ -260,7 +284,10 @@ pub unsafe extern "C" fn akms_schedule_key_deletion(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        s.schedule_key_deletion(unsafe { args::text(key, "key") }?, pending_window_days)
+        let key = s.precheck(Action::ScheduleKeyDeletion, || unsafe {
+            args::text(key, "key")
+        })?;
+        s.schedule_key_deletion(key, pending_window_days)
     })
 }
 
@@ -279,6 +306,9 @@ pub unsafe extern "C" fn akms_cancel_key_deletion(
     guard(|| {
         // SAFETY: as in `akms_create_key`.
         let s = unsafe { args::store(store) }?;
-        s.cancel_key_deletion(unsafe { args::text(key, "key") }?)
+        let key = s.precheck(Action::CancelKeyDeletion, || unsafe {
+            args::text(key, "key")
+        })?;
+        s.cancel_key_deletion(key)
     })
 }

@@ -7,12 +7,14 @@
 #![allow(non_camel_case_types)]
 
 pub mod args;
+pub mod audit;
 pub mod crypto;
 pub mod csr;
 pub mod import;
 pub mod keys;
 pub mod memory;
 pub mod panic;
+pub mod policy;
 pub mod status;
 pub mod store;
 pub mod types;

@@ -1,8 +1,11 @@
-//! Store handles: create and free.
+//! Store handles: create (in memory or persistent), open and free.
+
+use std::ffi::c_char;
 
 use super::args;
 use super::panic::{guard, guard_void};
 use super::types::akms_status;
+use crate::core::error::invalid;
 use crate::core::Store;
 
 /// An opaque handle on a key store. Every function taking one may be called from any number of
@@ -42,5 +45,52 @@ pub unsafe extern "C" fn akms_store_free(store: *mut akms_store) {
             // SAFETY: a non-NULL handle came from `Box::into_raw` and is freed once.
             drop(unsafe { Box::from_raw(store) });
         }
+    })
+}
+
+/// Opens the persistent key store in the file at `path`, creating the file if it is absent (an
+/// existing empty file is initialized as a new store). Everything that changes the store is on
+/// disk (written and `fdatasync`ed) before the call that made it returns `AKMS_OK`.
+///
+/// The file is encrypted and authenticated (XChaCha20-Poly1305) under a key derived from
+/// `passphrase` (`passphrase_len` bytes, any bytes, not empty) with Argon2id; a new file gets
+/// 64 MiB, 3 passes, 1 lane unless the environment variable `AKMS_KDF_PARAMS`
+/// (`m=<KiB>,t=<passes>,p=<lanes>`) says otherwise. The parameters are stored in the file.
+/// Opening costs one key derivation plus reading the whole file; a file whose log is at least
+/// half dead is compacted on open.
+///
+/// The file is held by this store (and every handle derived from it) until the last such handle
+/// is freed: another open of the same file, from this process or another, fails with
+/// `AKMS_ERR_IO` and a message containing "locked".
+///
+/// On `AKMS_OK`, `*out` is a new handle; free it with `akms_store_free`.
+/// Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL `path` or `out`, `path` not UTF-8, empty
+/// passphrase, bad `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or create the file,
+/// or it is locked), `AKMS_ERR_CORRUPT` (wrong passphrase, or committed data that fails
+/// authentication: the message says which is likely). A final record cut short by a crash is
+/// not an error: it was never acknowledged, and it is dropped.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string; `passphrase` is NULL or points to
+/// `passphrase_len` readable bytes; `out` is NULL or valid for writing a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn akms_store_open(
+    path: *const c_char,
+    passphrase: *const u8,
+    passphrase_len: usize,
+    out: *mut *mut akms_store,
+) -> akms_status {
+    guard(|| {
+        // SAFETY (every `unsafe` below): the pointers are forwarded from the caller, who
+        // guarantees them as documented.
+        let path = unsafe { args::text(path, "path") }?;
+        let passphrase = unsafe { args::bytes(passphrase, passphrase_len, "passphrase") }?;
+        let out = unsafe { args::out(out, "out") }?;
+        if path.is_empty() {
+            return Err(invalid("`path` is empty"));
+        }
+        let store = Store::open(path, passphrase)?;
+        *out = Box::into_raw(Box::new(akms_store { store }));
+        Ok(())
     })
 }

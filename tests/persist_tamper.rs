@@ -1,0 +1,215 @@
+//! A store file that was tampered with never opens as something it was not: a changed byte
+//! anywhere is `Corrupt` (or, in the final record, that record's clean loss), a file cut short
+//! opens as the records before the cut, a wrong passphrase is `Corrupt` saying so, and a second
+//! opener gets "locked". Nothing here may panic.
+
+mod persist_common;
+
+use std::process::Command;
+
+use akms::core::{KeySpec, KeyUsage, Status, Store};
+use persist_common::{open, snapshot, TempDir};
+
+const PASS: &[u8] = b"tamper test passphrase";
+
+/// A store built one record at a time: the file length and the snapshot after each record.
+fn build(path: &std::path::Path) -> (Vec<u64>, Vec<String>) {
+    let store = open(path, PASS).unwrap();
+    let mut ends = vec![std::fs::metadata(path).unwrap().len()];
+    let mut snaps = vec![snapshot(&store)];
+    let mut step = |store: &Store| {
+        ends.push(std::fs::metadata(path).unwrap().len());
+        snaps.push(snapshot(store));
+    };
+    let (a, _) = store
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, Some("first"))
+        .unwrap();
+    step(&store);
+    store.create_key_version(&a).unwrap();
+    step(&store);
+    store.create_alias("alias/a", &a).unwrap();
+    step(&store);
+    let (b, _) = store
+        .create_key(KeySpec::EcSm2, KeyUsage::EncryptDecrypt, None)
+        .unwrap();
+    step(&store);
+    store.disable_key(&a).unwrap();
+    step(&store);
+    store.schedule_key_deletion(&b, 9).unwrap();
+    step(&store);
+    (ends, snaps)
+}
+
+#[test]
+fn flipping_any_byte_is_corrupt_or_loses_only_the_final_record() {
+    let dir = TempDir::new("flip");
+    let original = dir.file("original.akms");
+    let (ends, snaps) = build(&original);
+    let bytes = std::fs::read(&original).unwrap();
+    assert_eq!(bytes.len() as u64, *ends.last().unwrap());
+    let n = ends.len() - 1;
+    let copy = dir.file("copy.akms");
+    let (mut corrupt, mut lost) = (0, 0);
+    for pos in 0..bytes.len() {
+        let mut tampered = bytes.clone();
+        tampered[pos] ^= 0xff;
+        std::fs::write(&copy, &tampered).unwrap();
+        // Which record the byte is in: 0 is the header.
+        let record = ends.iter().position(|&e| (pos as u64) < e).unwrap();
+        match open(&copy, PASS) {
+            Err(e) => {
+                assert_eq!(e.status(), Status::Corrupt, "byte {pos}: {e}");
+                assert!(
+                    !e.message().contains("wrong passphrase"),
+                    "byte {pos} blamed on the passphrase: {e}"
+                );
+                corrupt += 1;
+            }
+            Ok(store) => {
+                assert_eq!(
+                    record, n,
+                    "byte {pos} (record {record} of {n}) went unnoticed"
+                );
+                assert_eq!(snapshot(&store), snaps[n - 1], "byte {pos}");
+                lost += 1;
+            }
+        }
+    }
+    assert!(corrupt > bytes.len() / 2, "{corrupt} corrupt, {lost} lost");
+}
+
+#[test]
+fn a_file_cut_short_opens_as_the_records_before_the_cut() {
+    let dir = TempDir::new("truncate");
+    let original = dir.file("original.akms");
+    let (ends, snaps) = build(&original);
+    let bytes = std::fs::read(&original).unwrap();
+    let copy = dir.file("copy.akms");
+    for len in 0..bytes.len() {
+        std::fs::write(&copy, &bytes[..len]).unwrap();
+        let result = open(&copy, PASS);
+        if len == 0 {
+            // An empty file is a new store.
+            assert_eq!(snapshot(&result.unwrap()), snaps[0]);
+            continue;
+        }
+        if (len as u64) < ends[0] {
+            let e = result.err().expect("a cut header must not open");
+            assert_eq!(e.status(), Status::Corrupt, "length {len}: {e}");
+            continue;
+        }
+        let whole = ends.iter().rposition(|&e| e <= len as u64).unwrap();
+        let store = result.unwrap_or_else(|e| panic!("length {len}: {e}"));
+        assert_eq!(snapshot(&store), snaps[whole], "length {len}");
+        drop(store);
+        // The torn tail was cut off: the file ends at the last whole record and takes appends.
+        assert_eq!(std::fs::metadata(&copy).unwrap().len(), ends[whole]);
+    }
+    // Appending after a repaired tail works and reopens.
+    std::fs::write(&copy, &bytes[..bytes.len() - 3]).unwrap();
+    let store = open(&copy, PASS).unwrap();
+    store
+        .create_key(KeySpec::EcP256k, KeyUsage::SignVerify, None)
+        .unwrap();
+    let after = snapshot(&store);
+    drop(store);
+    assert_eq!(snapshot(&open(&copy, PASS).unwrap()), after);
+}
+
+#[test]
+fn a_zero_filled_tail_is_a_torn_write() {
+    let dir = TempDir::new("zeros");
+    let original = dir.file("original.akms");
+    let (ends, snaps) = build(&original);
+    let mut bytes = std::fs::read(&original).unwrap();
+    // The file system grew the file for the last record, but its data never landed.
+    let last = ends[ends.len() - 2] as usize;
+    bytes[last..].iter_mut().for_each(|b| *b = 0);
+    std::fs::write(&original, &bytes).unwrap();
+    assert_eq!(
+        snapshot(&open(&original, PASS).unwrap()),
+        snaps[snaps.len() - 2]
+    );
+    // Only the tag zeroed (data landed up to the last bytes).
+    let (ends, snaps) = build(&dir.file("second.akms"));
+    let mut bytes = std::fs::read(dir.file("second.akms")).unwrap();
+    let len = bytes.len();
+    bytes[len - 16..].iter_mut().for_each(|b| *b = 0);
+    std::fs::write(dir.file("second.akms"), &bytes).unwrap();
+    let store = open(&dir.file("second.akms"), PASS).unwrap();
+    assert_eq!(snapshot(&store), snaps[snaps.len() - 2]);
+    assert_eq!(ends.len(), snaps.len());
+}
+
+#[test]
+fn a_wrong_passphrase_is_corrupt_and_says_so() {
+    let dir = TempDir::new("passphrase");
+    let path = dir.file("store.akms");
+    build(&path);
+    let e = open(&path, b"tamper test passphrasE").err().unwrap();
+    assert_eq!(e.status(), Status::Corrupt);
+    assert!(e.message().contains("wrong passphrase"), "{e}");
+    assert!(open(&path, PASS).is_ok());
+}
+
+#[test]
+fn garbage_and_directories_are_refused_without_panicking() {
+    let dir = TempDir::new("garbage");
+    let path = dir.file("junk");
+    std::fs::write(&path, b"this is not a store file at all, just some text").unwrap();
+    let e = open(&path, PASS).err().unwrap();
+    assert_eq!(e.status(), Status::Corrupt, "{e}");
+    let mut big = b"AKMSTORE".to_vec();
+    big.extend(std::iter::repeat_n(0xA5u8, 5000));
+    std::fs::write(&path, &big).unwrap();
+    assert_eq!(open(&path, PASS).err().unwrap().status(), Status::Corrupt);
+    assert_eq!(open(&dir.0, PASS).err().unwrap().status(), Status::Io);
+    let missing_dir = dir.0.join("no-such-dir").join("store.akms");
+    assert_eq!(open(&missing_dir, PASS).err().unwrap().status(), Status::Io);
+}
+
+#[test]
+fn a_second_opener_gets_locked_until_the_first_is_dropped() {
+    let dir = TempDir::new("lock");
+    let path = dir.file("store.akms");
+    let first = open(&path, PASS).unwrap();
+    let e = open(&path, PASS).err().unwrap();
+    assert_eq!(e.status(), Status::Io);
+    assert!(e.message().contains("locked"), "{e}");
+    // A handle derived from the first keeps the lock.
+    let clone = first.clone();
+    drop(first);
+    assert!(open(&path, PASS)
+        .err()
+        .unwrap()
+        .message()
+        .contains("locked"));
+
+    // Another process is refused too.
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "lock_child", "--nocapture", "--test-threads=1"])
+        .env("AKMS_LOCK_CHILD", &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("child: AKMS_ERR_IO") && stdout.contains("locked"),
+        "{stdout}"
+    );
+
+    drop(clone);
+    let again = open(&path, PASS).unwrap();
+    drop(again);
+}
+
+/// Run by the test above in a child process: tries to open the store and reports how it went.
+#[test]
+fn lock_child() {
+    let Some(path) = std::env::var_os("AKMS_LOCK_CHILD") else {
+        return;
+    };
+    match open(std::path::Path::new(&path), PASS) {
+        Ok(_) => println!("child: opened"),
+        Err(e) => println!("child: {e}"),
+    }
+}

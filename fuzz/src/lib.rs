@@ -146,3 +146,69 @@ pub fn signing_store() -> &'static SigningStore {
         SigningStore { store, keys }
     })
 }
+
+/// The passphrase of every store file the `store_file` target builds.
+pub const STORE_PASSPHRASE: &[u8] = b"akms fuzz passphrase";
+
+/// Splits a `store_file` input into pieces: `[tag] [len u16 LE] bytes...`, repeated. Tag % 4:
+/// 0 sealed as the next record (the honest place), 1 sealed as record `tag / 4` (out of place),
+/// 2 raw bytes, 3 sealed as the next record but with its bytes' last byte dropped (a short one).
+pub fn split_pieces(mut data: &[u8]) -> Vec<akms::core::persist::fuzzing::Piece<'_>> {
+    use akms::core::persist::fuzzing::Piece;
+    let mut pieces = Vec::new();
+    let mut next = 0u64;
+    while let [tag, lo, hi, rest @ ..] = data {
+        let len = usize::from(u16::from_le_bytes([*lo, *hi])).min(rest.len());
+        let (bytes, tail) = rest.split_at(len);
+        data = tail;
+        let piece = match tag % 4 {
+            0 => Piece::Sealed {
+                seq: next,
+                plaintext: bytes,
+            },
+            1 => Piece::Sealed {
+                seq: u64::from(tag / 4),
+                plaintext: bytes,
+            },
+            2 => Piece::Raw(bytes),
+            _ => Piece::Sealed {
+                seq: next,
+                plaintext: &bytes[..bytes.len().saturating_sub(1)],
+            },
+        };
+        if !matches!(piece, Piece::Raw(_)) {
+            next += 1;
+        }
+        pieces.push(piece);
+        if pieces.len() >= 64 {
+            break;
+        }
+    }
+    pieces
+}
+
+/// Builds a `store_file` input of honest records (the seed generator's side of
+/// [`split_pieces`]).
+pub fn pieces_input(records: &[&[u8]]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for r in records {
+        v.push(0);
+        v.extend_from_slice(&(r.len() as u16).to_le_bytes());
+        v.extend_from_slice(r);
+    }
+    v
+}
+
+/// This process's scratch store file, removed (with any compaction leftover) first. On tmpfs
+/// when there is one, so that the store's fsyncs cost nothing.
+pub fn scratch_file() -> std::path::PathBuf {
+    let dir = if std::path::Path::new("/dev/shm").is_dir() {
+        std::path::PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let path = dir.join(format!("akms-fuzz-{}.store", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(path.with_extension("store.akms-tmp"));
+    path
+}

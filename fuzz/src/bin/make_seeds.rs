@@ -109,4 +109,56 @@ fn main() {
             write("csr", &format!("{i}-{key}"), &seed);
         }
     }
+    store_file_seeds();
+}
+
+/// Seeds for `store_file`: the record plaintexts of a real store file that went through every
+/// kind of change (create, version, import, alias, states, deletion).
+fn store_file_seeds() {
+    use akms::core::persist::fuzzing::{record_plaintexts, KDF};
+    use akms::core::persist::PersistOptions;
+    use akms::{KeySpec, KeyUsage, Store};
+
+    let path = akms_fuzz::scratch_file();
+    let store = Store::open_with(
+        &path,
+        akms_fuzz::STORE_PASSPHRASE,
+        &PersistOptions::new().kdf(KDF),
+    )
+    .unwrap();
+    let mut ids = Vec::new();
+    for (spec, usage) in [
+        (KeySpec::EcP256, KeyUsage::SignVerify),
+        (KeySpec::EcP256k, KeyUsage::SignVerify),
+        (KeySpec::EcSm2, KeyUsage::SignVerify),
+        (KeySpec::EcSm2, KeyUsage::EncryptDecrypt),
+    ] {
+        ids.push(store.create_key(spec, usage, Some("seed")).unwrap().0);
+    }
+    let (_, der) = KEYS_PKCS8[0];
+    ids.push(
+        store
+            .import_key(KeyUsage::EncryptDecrypt, der, None)
+            .unwrap()
+            .0,
+    );
+    store.create_key_version(&ids[0]).unwrap();
+    store.create_alias("alias/seed", &ids[1]).unwrap();
+    store.update_alias("alias/seed", &ids[2]).unwrap();
+    store.disable_key(&ids[2]).unwrap();
+    store.schedule_key_deletion(&ids[3], 7).unwrap();
+    store.delete_alias("alias/seed").unwrap();
+    drop(store);
+    let file = fs::read(&path).unwrap();
+    let records = record_plaintexts(&file, akms_fuzz::STORE_PASSPHRASE).unwrap();
+    let all: Vec<&[u8]> = records.iter().map(|r| &r[..]).collect();
+    write("store_file", "all-changes", &akms_fuzz::pieces_input(&all));
+    for (i, r) in records.iter().enumerate() {
+        write(
+            "store_file",
+            &format!("record-{i}"),
+            &akms_fuzz::pieces_input(&[&r[..]]),
+        );
+    }
+    let _ = fs::remove_file(&path);
 }

@@ -110,6 +110,17 @@ fn main() {
         }
     }
     store_file_seeds();
+    let policies = [
+        r#"{"Principal": "billing-service", "Statement": [{"Effect": "Allow", "Action": ["kms:AsymmetricSign", "kms:Get*"], "Resource": ["*"]}]}"#,
+        r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign"], "Resource": ["alias/fuzz-*"]}]}"#,
+        r#"{"Version": "1", "Principal": "p", "Statement": [{"Effect": "Allow", "Action": "kms:Describe*", "Resource": "key/*"}]}"#,
+        r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:Restrict", "kms:List*"], "Resource": ["*"]}]}"#,
+    ];
+    for (i, p) in policies.iter().enumerate() {
+        write("policy", &format!("{i}"), p.as_bytes());
+        let nested = format!("{p}\0{}", policies[(i + 1) % policies.len()]);
+        write("policy", &format!("{i}-nested"), nested.as_bytes());
+    }
 }
 
 /// Seeds for `store_file`: the record plaintexts of a real store file that went through every

@@ -44,7 +44,17 @@ enum StoreRef {
     Null,
     Fixture,
     Own,
+    /// A handle made by `akms_store_restrict` on the own store (the own store if none yet).
+    Restricted(u8),
 }
+
+/// Policies that parse, for `akms_store_restrict` (arbitrary text reaches it too).
+const POLICIES: [&str; 4] = [
+    r#"{"Principal": "fuzz", "Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}]}"#,
+    r#"{"Principal": "ro", "Statement": [{"Effect": "Allow", "Action": ["kms:Describe*", "kms:List*", "kms:Get*", "kms:AsymmetricVerify"], "Resource": ["*"]}]}"#,
+    r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign", "kms:AsymmetricDecrypt"], "Resource": ["alias/*"]}]}"#,
+    r#"{"Statement": []}"#,
+];
 
 /// A text argument.
 #[derive(Arbitrary, Debug)]
@@ -208,6 +218,12 @@ enum Op {
         null_len: u8,
         null_out: bool,
     },
+    Restrict {
+        store: StoreRef,
+        known: Option<u8>,
+        policy: Text,
+        null_out: bool,
+    },
     StatusName(u32),
     FreeNulls,
 }
@@ -285,9 +301,29 @@ fn take_string(p: *mut c_char) -> CString {
     s
 }
 
+/// The audit events the own store delivered (its callback counts and checks them).
+struct Audit {
+    events: usize,
+}
+
+/// The audit callback: every event is a JSON object naming the operation and its status.
+unsafe extern "C" fn on_audit(user_data: *mut std::ffi::c_void, event: *const c_char) {
+    let audit = unsafe { &mut *user_data.cast::<Audit>() };
+    audit.events += 1;
+    let json = unsafe { CStr::from_ptr(event) };
+    let v: serde_json::Value = serde_json::from_slice(json.to_bytes()).expect("audit JSON");
+    let status = v["Status"].as_str().expect("audit Status");
+    assert!(status.starts_with("AKMS_"), "audit Status {status}");
+    assert!(v["Operation"].is_string(), "audit Operation: {v}");
+    assert!(v["RequestId"].is_string(), "audit RequestId: {v}");
+}
+
 /// The state of one input's run.
 struct Run {
     own: *mut akms_store,
+    /// Handles restricted from the own store (freed at the end).
+    handles: Vec<*mut akms_store>,
+    audit: Box<Audit>,
     names: Names,
     last_output: Vec<u8>,
     keys_made: usize,
@@ -308,6 +344,10 @@ impl Run {
             },
             StoreRef::Fixture if !mutating => Arg {
                 value: fixture().store,
+                invalid: false,
+            },
+            StoreRef::Restricted(i) if !self.handles.is_empty() => Arg {
+                value: self.handles[usize::from(i) % self.handles.len()],
                 invalid: false,
             },
             _ => Arg {
@@ -505,7 +545,74 @@ fn out_ptr<T>(out: &mut T, null: bool) -> *mut T {
 
 impl Run {
     fn step(&mut self, op: &Op) {
+        let before = self.audit.events;
+        let on_own = self.audited(op);
         unsafe { self.step_unchecked(op) }
+        let after = self.audit.events;
+        if let Some(true) = on_own {
+            assert_eq!(
+                after,
+                before + 1,
+                "one audit event per call on the store: {op:?}"
+            );
+        } else if let Some(false) = on_own {
+            assert_eq!(
+                after, before,
+                "an audit event without a call on the store: {op:?}"
+            );
+        }
+    }
+
+    /// Whether `op` is a call on the own store or a handle restricted from it (`Some(true)`:
+    /// one audit event expected), on no audited store (`Some(false)`), or skipped by the
+    /// harness itself (`None`: not counted).
+    fn audited(&self, op: &Op) -> Option<bool> {
+        let (store, mutating) = match op {
+            Op::CreateKey { store, spec, .. } => {
+                if self.keys_made >= 8
+                    || matches!(spec, Code::Small(n) if matches!(u32::from(*n) % 7, 1 | 2))
+                {
+                    return None;
+                }
+                (*store, true)
+            }
+            Op::CreateKeyVersion { store, .. }
+            | Op::ImportKey { store, .. }
+            | Op::ImportKeyVersion { store, .. } => {
+                if self.keys_made >= 8 {
+                    return None;
+                }
+                (*store, true)
+            }
+            Op::CreateAlias { store, .. }
+            | Op::UpdateAlias { store, .. }
+            | Op::DeleteAlias { store, .. }
+            | Op::EnableKey { store, .. }
+            | Op::DisableKey { store, .. }
+            | Op::ScheduleKeyDeletion { store, .. }
+            | Op::CancelKeyDeletion { store, .. } => (*store, true),
+            Op::DescribeKey { store, .. }
+            | Op::ListKeys { store, .. }
+            | Op::ListKeyVersions { store, .. }
+            | Op::GetPublicKey { store, .. }
+            | Op::Encrypt { store, .. }
+            | Op::Decrypt { store, .. }
+            | Op::Sign { store, .. }
+            | Op::Verify { store, .. }
+            | Op::GenerateCsr { store, .. }
+            | Op::Restrict { store, .. } => (*store, false),
+            Op::StatusName(_) | Op::FreeNulls => return Some(false),
+        };
+        // A CreateKey whose spec is `Any` RSA is skipped by the harness too.
+        if let Op::CreateKey {
+            spec: Code::Any(1 | 2),
+            ..
+        } = op
+        {
+            return None;
+        }
+        let s = self.store(store, mutating).value;
+        Some(!s.is_null() && s != fixture().store)
     }
 
     /// # Safety
@@ -927,6 +1034,42 @@ impl Run {
                         .starts_with(b"-----BEGIN CERTIFICATE REQUEST-----\n"));
                 }
             }
+            Op::Restrict {
+                store,
+                known,
+                policy,
+                null_out,
+            } => {
+                let s = self.store(*store, false);
+                let p = match known {
+                    Some(i) => Arg {
+                        value: Some(
+                            CString::new(POLICIES[usize::from(*i) % POLICIES.len()]).unwrap(),
+                        ),
+                        invalid: false,
+                    },
+                    None => self.text(policy, false),
+                };
+                let mut out: *mut akms_store = SENTINEL.cast();
+                let st = akms::ffi::policy::akms_store_restrict(
+                    s.value,
+                    cptr(&p.value),
+                    out_ptr(&mut out, *null_out),
+                );
+                // Arbitrary text that is not a policy is INVALID_ARGUMENT too, but only text the
+                // harness knows to be malformed is asserted here.
+                check_status("store_restrict", st, s.invalid || p.invalid || *null_out);
+                if st == AKMS_OK {
+                    assert!(!out.is_null() && out != SENTINEL.cast());
+                    if s.value == fixture().store || self.handles.len() >= 8 {
+                        akms_store_free(out);
+                    } else {
+                        self.handles.push(out);
+                    }
+                } else {
+                    assert_eq!(out, SENTINEL.cast(), "an output was written on failure");
+                }
+            }
             Op::StatusName(s) => {
                 let name = CStr::from_ptr(akms_status_name(*s));
                 assert!(name.to_bytes().starts_with(b"AKMS_"));
@@ -948,14 +1091,25 @@ impl Run {
 fuzz_target!(|ops: Vec<Op>| {
     let mut own = ptr::null_mut();
     assert_eq!(unsafe { akms_store_new(&mut own) }, AKMS_OK);
+    let mut audit = Box::new(Audit { events: 0 });
+    let user_data = (&mut *audit as *mut Audit).cast();
+    assert_eq!(
+        unsafe { akms::ffi::audit::akms_store_set_audit_callback(own, Some(on_audit), user_data) },
+        AKMS_OK
+    );
     let mut run = Run {
         own,
+        handles: Vec::new(),
+        audit,
         names: Names::default(),
         last_output: Vec::new(),
         keys_made: 0,
     };
     for op in ops.iter().take(64) {
         run.step(op);
+    }
+    for h in run.handles.drain(..) {
+        unsafe { akms_store_free(h) };
     }
     unsafe { akms_store_free(run.own) };
 });

@@ -53,9 +53,12 @@ test-python: lib
 	$(PYTHON) -m pip install -q ./bindings/python
 	cd bindings/python && $(PYTHON) -X dev -m pytest -q tests
 
-# The Go binding links target/release/libakms.so; vet, then the race detector with cgocheck2.
+# The Go binding links target/release/libakms.so: gofmt, vet, the race detector with
+# cgocheck2, then the example (signs README.md, verifies with crypto/ecdsa).
 test-go: lib
+	test -z "$$(gofmt -l bindings/go examples/go)"
 	cd bindings/go && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
+	cd examples/go && go vet ./... && go run . ../../README.md
 
 check-header: lib
 	git diff --exit-code include/

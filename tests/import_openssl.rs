@@ -6,7 +6,7 @@
 mod common;
 
 use akms::{Algorithm, Error, KeySpec, KeyUsage, MessageType, Store};
-use common::{openssl, openssl_raw, p, squash, Scratch, SM2_DISTID};
+use common::{openssl, openssl_raw, p, squash, Scratch, OAEP_SHA1, OAEP_SHA256, SM2_DISTID};
 
 const MESSAGE: &[u8] = b"a message signed outside akms and inside it";
 
@@ -194,28 +194,8 @@ fn check_decrypt(spec: KeySpec) {
     let plain = dir.write("plain", b"secret for the imported key");
     let cases: &[(Algorithm, &[&str])] = match spec {
         KeySpec::Rsa2048 | KeySpec::Rsa3072 => &[
-            (
-                Algorithm::RsaesOaepSha1,
-                &[
-                    "-pkeyopt",
-                    "rsa_padding_mode:oaep",
-                    "-pkeyopt",
-                    "rsa_oaep_md:sha1",
-                    "-pkeyopt",
-                    "rsa_mgf1_md:sha1",
-                ],
-            ),
-            (
-                Algorithm::RsaesOaepSha256,
-                &[
-                    "-pkeyopt",
-                    "rsa_padding_mode:oaep",
-                    "-pkeyopt",
-                    "rsa_oaep_md:sha256",
-                    "-pkeyopt",
-                    "rsa_mgf1_md:sha256",
-                ],
-            ),
+            (Algorithm::RsaesOaepSha1, OAEP_SHA1),
+            (Algorithm::RsaesOaepSha256, OAEP_SHA256),
         ],
         KeySpec::EcSm2 => &[(Algorithm::Sm2Pke, &[])],
         _ => unreachable!(),

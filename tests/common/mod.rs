@@ -9,6 +9,26 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// The SM2 distinguishing id akms uses, as an OpenSSL option value.
 pub const SM2_DISTID: &str = "distid:1234567812345678";
 
+/// `pkeyutl` options for RSAES-OAEP with SHA-1 (and MGF1-SHA-1).
+pub const OAEP_SHA1: &[&str] = &[
+    "-pkeyopt",
+    "rsa_padding_mode:oaep",
+    "-pkeyopt",
+    "rsa_oaep_md:sha1",
+    "-pkeyopt",
+    "rsa_mgf1_md:sha1",
+];
+
+/// `pkeyutl` options for RSAES-OAEP with SHA-256 (and MGF1-SHA-256).
+pub const OAEP_SHA256: &[&str] = &[
+    "-pkeyopt",
+    "rsa_padding_mode:oaep",
+    "-pkeyopt",
+    "rsa_oaep_md:sha256",
+    "-pkeyopt",
+    "rsa_mgf1_md:sha256",
+];
+
 /// A scratch directory removed on drop.
 pub struct Scratch(PathBuf);
 

@@ -1,0 +1,3 @@
+module akms
+
+go 1.24

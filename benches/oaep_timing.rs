@@ -14,8 +14,8 @@
 
 use std::time::Instant;
 
-use akms::core::keypair::KeyPair;
 use akms::{Algorithm, Error, KeySpec, KeyUsage, Store};
+use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use rsa::{BoxedUint, RsaPublicKey};
 use sha2::{Digest, Sha256};
@@ -187,15 +187,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(400);
     let store = Store::new();
-    let pair = KeyPair::generate(KeySpec::Rsa2048).unwrap();
-    let KeyPair::Rsa { public, .. } = &pair else {
-        unreachable!()
-    };
-    let der = pair.to_pkcs8_der().unwrap();
     let (key, version) = store
-        .import_key(KeyUsage::EncryptDecrypt, &der, None)
+        .create_key(KeySpec::Rsa2048, KeyUsage::EncryptDecrypt, None)
         .unwrap();
-    let classes = classes(&store, &key, &version, public);
+    // The attacker's view: the public key, as GetPublicKey gives it.
+    let pem = store.get_public_key(&key, &version).unwrap();
+    let public = RsaPublicKey::from_public_key_pem(&pem).unwrap();
+    let classes = classes(&store, &key, &version, &public);
 
     // Ciphertexts made up front, so that only decryption is timed.
     let inputs: Vec<Vec<Vec<u8>>> = classes

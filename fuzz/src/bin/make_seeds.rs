@@ -21,6 +21,29 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
     fs::write(dir.join(name), bytes).expect("write seed");
 }
 
+/// An SM2PKE ciphertext in GB/T 32918 DER, `SEQUENCE{x, y, C3, C2}`, as raw `04‖x‖y‖C3‖C2`.
+fn sm2_der_to_raw(der: &[u8]) -> Vec<u8> {
+    use der::asn1::{OctetStringRef, UintRef};
+    use der::{Decode, Reader, SliceReader};
+    let mut reader = SliceReader::new(der).unwrap();
+    reader
+        .sequence(|r| {
+            let x = UintRef::decode(r)?;
+            let y = UintRef::decode(r)?;
+            let c3 = <&OctetStringRef>::decode(r)?;
+            let c2 = <&OctetStringRef>::decode(r)?;
+            let mut raw = vec![0x04];
+            for coordinate in [x.as_bytes(), y.as_bytes()] {
+                raw.extend(std::iter::repeat_n(0, 32 - coordinate.len()));
+                raw.extend_from_slice(coordinate);
+            }
+            raw.extend_from_slice(c3.as_bytes());
+            raw.extend_from_slice(c2.as_bytes());
+            Ok::<_, der::Error>(raw)
+        })
+        .unwrap()
+}
+
 fn main() {
     for (case, (spec, alg)) in DECRYPT_CASES.iter().enumerate() {
         let max = alg.max_plaintext_len(*spec).unwrap();
@@ -37,11 +60,9 @@ fn main() {
                 &decrypt_input(case, &ct),
             );
         }
-        if let KeyPair::Sm2 { decrypting, .. } = pair(*spec) {
-            let raw = decrypting
-                .encrypting_key()
-                .encrypt(&mut rand::rng(), b"raw form")
-                .unwrap();
+        if alg.name() == "SM2PKE" {
+            let der = encrypt::encrypt(pair(*spec), *alg, b"raw form").unwrap();
+            let raw = sm2_der_to_raw(&der);
             write(
                 "decrypt",
                 &format!("{case}-{spec}-{alg}-raw"),

@@ -66,7 +66,7 @@ impl Store {
                 entry.check_enabled()?;
                 Ok(v.clone())
             })?;
-            build_csr(&v.pair, subject, san.as_ref())
+            build_csr(v.key_pair()?, subject, san.as_ref())
         })
     }
 }

@@ -20,6 +20,15 @@ pub fn new_uuid() -> String {
     s
 }
 
+/// Whether `s` has the form of the ids akms makes: a lowercase hyphenated UUID.
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -34,5 +43,9 @@ mod tests {
             .chars()
             .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c)));
         assert_ne!(a, super::new_uuid());
+        assert!(super::is_uuid(&a));
+        assert!(!super::is_uuid(&a.to_uppercase()));
+        assert!(!super::is_uuid("alias/92-4ae3-4938-9f07-349de9b3b2be"));
+        assert!(!super::is_uuid(&a[1..]));
     }
 }

@@ -95,6 +95,20 @@ impl KeyVersion {
         })
     }
 
+    /// The version's key pair, parsed now if it was read from a store file. Stored key bytes
+    /// that do not parse (an authentic record with bad key material: a hostile or broken writer
+    /// holding the passphrase) are `Corrupt`, not a panic.
+    pub fn key_pair(&self) -> Result<&KeyPair> {
+        self.pair.pair().map_err(|e| {
+            Error::Corrupt(format!(
+                "the stored private key of version {} of key {} does not parse: {}",
+                self.id,
+                self.key_id,
+                e.message()
+            ))
+        })
+    }
+
     /// A version read back from a store file: its private key as PKCS#8 DER (parsed on first
     /// use) and its public key as PEM.
     pub fn stored(

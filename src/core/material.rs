@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use super::error::Result;
 use super::key_spec::KeySpec;
 use super::keypair::KeyPair;
+use super::secret::Wiped;
 
 /// A key pair, parsed now or on first use. Dereferences to the [`KeyPair`].
 pub struct Material {
@@ -20,7 +21,11 @@ pub struct Material {
     /// The PKCS#8 DER a stored version was read from (wiped on drop); `None` for a pair made
     /// in this process.
     pkcs8: Option<Zeroizing<Vec<u8>>>,
-    pair: OnceLock<KeyPair>,
+    /// Wiped whole on drop: the key types zeroize their own fields, but the enum's bytes beyond
+    /// the variant in use are whatever the stack held where the pair was built. Found by
+    /// tests/zeroize_alloc.rs with the provider rework merged: a secp256k1 scalar, left on the
+    /// stack by parsing, carried into this block and freed with the key version.
+    pair: Wiped<OnceLock<KeyPair>>,
 }
 
 impl Material {
@@ -29,7 +34,7 @@ impl Material {
         Material {
             spec: pair.spec(),
             pkcs8: None,
-            pair: OnceLock::from(pair),
+            pair: Wiped::new(OnceLock::from(pair)),
         }
     }
 
@@ -39,7 +44,7 @@ impl Material {
         Material {
             spec,
             pkcs8: Some(pkcs8),
-            pair: OnceLock::new(),
+            pair: Wiped::new(OnceLock::new()),
         }
     }
 

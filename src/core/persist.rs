@@ -529,3 +529,68 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Hooks for the store-file fuzz target (`fuzz/fuzz_targets/store_file.rs`), behind the
+/// `fuzzing` feature (which only the fuzz crate enables): build a file whose records are chosen
+/// plaintexts sealed under a passphrase — the attacker who knows the passphrase, so the record
+/// decoder sees arbitrary bytes — and read a real file's record plaintexts back (the seeds).
+/// Not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use zeroize::Zeroizing;
+
+    use super::format::{self, Header, Sealer, HEADER_LEN};
+    use super::KdfParams;
+    use crate::core::error::{Error, Result};
+
+    /// The cheapest Argon2id parameters a header may carry.
+    pub const KDF: KdfParams = KdfParams {
+        memory_kib: 8,
+        passes: 1,
+        lanes: 1,
+    };
+
+    /// One piece of a store file after its header.
+    pub enum Piece<'a> {
+        /// A record: this plaintext, sealed as record number `seq` (its place is the honest one).
+        Sealed { seq: u64, plaintext: &'a [u8] },
+        /// These bytes, verbatim (damaged frames, torn tails).
+        Raw(&'a [u8]),
+    }
+
+    /// A store file with a valid header for `passphrase` (and `salt`), then `pieces`.
+    pub fn store_file(passphrase: &[u8], salt: [u8; 16], pieces: &[Piece<'_>]) -> Result<Vec<u8>> {
+        let header = Header::new(KDF, salt);
+        let sealer = Sealer::derive(passphrase, &salt, KDF)?;
+        let mut file = header.encode(&sealer)?;
+        for piece in pieces {
+            match piece {
+                Piece::Sealed { seq, plaintext } => {
+                    let (nonce, sealed) = sealer.seal(plaintext, &header.record_aad(*seq))?;
+                    file.extend_from_slice(&format::frame(&nonce, &sealed));
+                }
+                Piece::Raw(bytes) => file.extend_from_slice(bytes),
+            }
+        }
+        Ok(file)
+    }
+
+    /// The plaintexts of a store file's records, in order.
+    pub fn record_plaintexts(file: &[u8], passphrase: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>> {
+        let header = Header::decode(file)?;
+        let sealer = Sealer::derive(passphrase, &header.salt, header.params)?;
+        Header::check_key(file, &sealer)?;
+        let scan = format::scan(file)?;
+        debug_assert!(scan.records.first().is_none_or(|r| r.offset == HEADER_LEN));
+        scan.records
+            .iter()
+            .enumerate()
+            .map(|(seq, r)| {
+                sealer
+                    .open(&r.nonce, r.sealed, &header.record_aad(seq as u64))
+                    .ok_or_else(|| Error::Corrupt(format!("record {seq} does not authenticate")))
+            })
+            .collect()
+    }
+}

@@ -488,7 +488,7 @@ impl Store {
         self.run(call, |call| {
             sign::check_data(message_type, data)?;
             let v = self.usable_version(call, key, version, alg, KeyUsage::SignVerify)?;
-            sign::sign(&v.pair, alg, message_type, data)
+            sign::sign(v.key_pair()?, alg, message_type, data)
         })
     }
 
@@ -510,7 +510,7 @@ impl Store {
         self.run(call, |call| {
             sign::check_data(message_type, data)?;
             let v = self.usable_version(call, key, version, alg, KeyUsage::SignVerify)?;
-            sign::verify(&v.pair, alg, message_type, data, signature)
+            sign::verify(v.key_pair()?, alg, message_type, data, signature)
         })
     }
 
@@ -528,7 +528,7 @@ impl Store {
             .algorithm(alg);
         self.run(call, |call| {
             let v = self.usable_version(call, key, version, alg, KeyUsage::EncryptDecrypt)?;
-            encrypt::encrypt(&v.pair, alg, plaintext)
+            encrypt::encrypt(v.key_pair()?, alg, plaintext)
         })
     }
 
@@ -546,7 +546,7 @@ impl Store {
             .algorithm(alg);
         self.run(call, |call| {
             let v = self.usable_version(call, key, version, alg, KeyUsage::EncryptDecrypt)?;
-            encrypt::decrypt(&v.pair, alg, ciphertext)
+            encrypt::decrypt(v.key_pair()?, alg, ciphertext)
         })
     }
 }

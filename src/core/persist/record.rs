@@ -19,7 +19,9 @@ use std::sync::Arc;
 use der::pem::LineEnding;
 use zeroize::Zeroizing;
 
+use crate::core::alias;
 use crate::core::error::{Error, Result};
+use crate::core::id::is_uuid;
 use crate::core::key::{KeyRecord, KeyState, KeyVersion, Origin};
 use crate::core::key_spec::{KeySpec, KeyUsage};
 use crate::core::material::Material;
@@ -110,7 +112,7 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
     let mut r = Reader(bytes);
     let change = match r.u8()? {
         CREATE_KEY => {
-            let key_id: Arc<str> = r.str()?.into();
+            let key_id: Arc<str> = r.id()?;
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
             let usage = KeyUsage::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
             let state = state_from(r.u8()?)?;
@@ -122,7 +124,7 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
                 o => return Err(malformed(&format!("unknown origin {o}"))),
             };
             let delete_date = r.opt()?;
-            let version_id: Arc<str> = r.str()?.into();
+            let version_id: Arc<str> = r.id()?;
             let version_date = r.i64()?;
             let version = stored_version(&mut r, key_id.clone(), version_id, version_date, spec)?;
             Change::CreateKey {
@@ -140,26 +142,24 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
             }
         }
         ADD_VERSION => {
-            let key_id: Arc<str> = r.str()?.into();
+            let key_id: Arc<str> = r.id()?;
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
-            let version_id: Arc<str> = r.str()?.into();
+            let version_id: Arc<str> = r.id()?;
             let date = r.i64()?;
             Change::AddVersion {
                 version: Arc::new(stored_version(&mut r, key_id, version_id, date, spec)?),
             }
         }
         SET_STATE => Change::SetState {
-            key_id: r.str()?.into(),
+            key_id: r.id()?,
             state: state_from(r.u8()?)?,
             delete_date: r.opt()?,
         },
         PUT_ALIAS => Change::PutAlias {
-            alias: r.str()?.to_string(),
-            key_id: r.str()?.into(),
+            alias: r.alias()?,
+            key_id: r.id()?,
         },
-        DELETE_ALIAS => Change::DeleteAlias {
-            alias: r.str()?.to_string(),
-        },
+        DELETE_ALIAS => Change::DeleteAlias { alias: r.alias()? },
         kind => return Err(malformed(&format!("unknown record kind {kind}"))),
     };
     if !r.0.is_empty() {
@@ -253,6 +253,23 @@ impl Writer {
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
+    /// A key or version id. akms writes lowercase UUIDs; anything else (an id that reads as an
+    /// alias, say, found by the `store_file` fuzz target) would make its key unaddressable.
+    fn id(&mut self) -> Result<Arc<str>> {
+        let s = self.str()?;
+        if !is_uuid(s) {
+            return Err(malformed(&format!("{s:?} is not a key or version id")));
+        }
+        Ok(s.into())
+    }
+
+    /// An alias name, valid as `CreateAlias` would require.
+    fn alias(&mut self) -> Result<String> {
+        let s = self.str()?;
+        alias::validate(s).map_err(corrupt)?;
+        Ok(s.to_string())
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if self.0.len() < n {
             return Err(malformed("truncated field"));

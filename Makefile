@@ -63,7 +63,7 @@ test-c: lib $(C_TESTS) examples
 # The Python binding is installed into the current environment, then tested from its tree.
 test-python: lib
 	$(PYTHON) -m pip install -q ./bindings/python
-	cd bindings/python && $(PYTHON) -X dev -m pytest -q tests
+	cd bindings/python && PYTHONFAULTHANDLER=1 $(PYTHON) -X dev -X faulthandler -m pytest -q tests
 
 # The Go binding links target/release/libakms.so: gofmt, vet, the race detector with
 # cgocheck2, then the example (signs README.md, verifies with crypto/ecdsa).

@@ -39,7 +39,7 @@ examples/c/build/%: examples/c/%.c include/akms.h lib
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-tests/c/build/%: tests/c/%.c tests/c/check.h include/akms.h lib
+tests/c/build/%: tests/c/%.c tests/c/check.h tests/c/fixtures.h include/akms.h lib
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 

@@ -3,6 +3,7 @@
 #ifndef AKMS_TEST_CHECK_H
 #define AKMS_TEST_CHECK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,11 @@ static int check_failed = 0;
     } while (0)
 
 #define CHECK_OK(call) CHECK_STATUS(call, AKMS_OK)
+
+/* Whether `haystack` (which may be NULL) contains `needle`. */
+static inline bool contains(const char *haystack, const char *needle) {
+    return haystack != NULL && strstr(haystack, needle) != NULL;
+}
 
 /* Prints the closing line and returns the process exit code. */
 static int check_report(void) {

@@ -7,10 +7,6 @@
 static const uint8_t DIGEST[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
-static bool contains(const char *haystack, const char *needle) {
-    return haystack != NULL && strstr(haystack, needle) != NULL;
-}
-
 static void test_versions_and_names(void) {
     CHECK(strcmp(akms_version(), "0.1.0") == 0);
     CHECK(akms_abi_version() == AKMS_ABI_VERSION);

@@ -13,10 +13,6 @@
 static const uint8_t PASS[] = "c test passphrase";
 #define PASS_LEN (sizeof PASS - 1)
 
-static bool contains(const char *haystack, const char *needle) {
-    return haystack != NULL && strstr(haystack, needle) != NULL;
-}
-
 static char SENTINEL_BYTE;
 #define SENTINEL ((akms_store *)&SENTINEL_BYTE)
 

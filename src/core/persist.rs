@@ -471,11 +471,7 @@ mod tests {
     use super::*;
     use crate::core::{KeySpec, KeyUsage};
 
-    const CHEAP: KdfParams = KdfParams {
-        memory_kib: 8,
-        passes: 1,
-        lanes: 1,
-    };
+    const CHEAP: KdfParams = format::CHEAP_KDF_FOR_TESTS;
 
     fn find(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)

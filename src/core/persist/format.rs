@@ -373,15 +373,19 @@ fn array<const N: usize>(s: &[u8]) -> [u8; N] {
     a
 }
 
+/// The cheapest Argon2id setting, for unit tests only.
+#[cfg(test)]
+pub(crate) const CHEAP_KDF_FOR_TESTS: KdfParams = KdfParams {
+    memory_kib: 8,
+    passes: 1,
+    lanes: 1,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const CHEAP: KdfParams = KdfParams {
-        memory_kib: 8,
-        passes: 1,
-        lanes: 1,
-    };
+    const CHEAP: KdfParams = CHEAP_KDF_FOR_TESTS;
 
     #[test]
     fn header_round_trips_and_checks_the_passphrase() {

@@ -60,9 +60,10 @@ bench:
 test-c: lib $(C_TESTS) examples
 	@set -e; for t in $(C_TESTS); do echo "== $$t (valgrind)"; $(VALGRIND) $$t; done
 
-# The Python binding is installed into the current environment, then tested from its tree.
+# The Python binding (and the test tools) are installed into the current environment, then
+# the suite runs from the binding's tree.
 test-python: lib
-	$(PYTHON) -m pip install -q ./bindings/python
+	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest ./bindings/python
 	cd bindings/python && PYTHONFAULTHANDLER=1 $(PYTHON) -X dev -X faulthandler -m pytest -q tests
 
 # The Go binding links target/release/libakms.so: gofmt, vet, the race detector with

@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::status::{fail, record};
+use super::status::record;
 use super::types::{akms_status, AKMS_OK};
 use crate::core::Error;
 
@@ -18,7 +18,7 @@ pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> akms_status {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            fail(Error::Internal(format!(
+            record(&Error::Internal(format!(
                 "internal error (caught panic): {what}"
             )))
         }
@@ -29,7 +29,7 @@ pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> akms_status {
 /// swallowed and recorded as this thread's last error.
 pub fn guard_void(body: impl FnOnce()) {
     if catch_unwind(AssertUnwindSafe(body)).is_err() {
-        fail(Error::Internal(
+        record(&Error::Internal(
             "internal error (caught panic) while freeing".into(),
         ));
     }

@@ -17,11 +17,6 @@ pub fn record(e: &Error) -> akms_status {
     e.status().code()
 }
 
-/// Records `e` and returns its status code (owned form of [`record`]).
-pub fn fail(e: Error) -> akms_status {
-    record(&e)
-}
-
 /// The name of a status code, e.g. `"AKMS_ERR_NOT_FOUND"`; `"AKMS_UNKNOWN_STATUS"` for a
 /// value that is not one. The string is static: never free it. Thread-safe.
 #[no_mangle]

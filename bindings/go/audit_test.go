@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -263,6 +264,63 @@ func TestAuditEventsOutliveCollectedRoot(t *testing.T) {
 	mustNoErr(t, err, "GetPublicKey on the child after the root was collected")
 	if ev := log.take(); len(ev) != 1 || ev[0].Principal != "svc" || ev[0].Operation != "GetPublicKey" {
 		t.Fatalf("events after the root was collected: %+v, want one GetPublicKey by svc", ev)
+	}
+}
+
+// Callbacks replaced from several goroutines while a restricted handle is in
+// use and the root is closed under them: every call's event reaches exactly
+// one of the callbacks, none is lost after the root is gone.
+func TestAuditCallbackRaces(t *testing.T) {
+	root, err := NewStore()
+	mustNoErr(t, err, "NewStore")
+	defer root.Close()
+	child, err := root.Restrict(policy("svc", statement("Allow", `"kms:ListKeys"`, `"*"`)))
+	mustNoErr(t, err, "Restrict")
+	defer child.Close()
+	var delivered atomic.Int64
+	count := func(e AuditEvent) {
+		if e.Operation == "ListKeys" && e.Principal == "svc" {
+			delivered.Add(1)
+		}
+	}
+	mustNoErr(t, root.SetAuditCallback(count), "SetAuditCallback")
+
+	const setters, callers, calls = 3, 2, 300
+	var wg sync.WaitGroup
+	var sets atomic.Int64
+	for g := range setters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				fresh := func(e AuditEvent) { count(e) } // a new func value each time
+				if err := root.SetAuditCallback(fresh); err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("SetAuditCallback: %v", err)
+					}
+					return
+				}
+				if sets.Add(1) == 200 && g == 0 {
+					root.Close()
+				}
+			}
+		}()
+	}
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range calls {
+				if _, err := child.ListKeys(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := delivered.Load(); got != callers*calls {
+		t.Errorf("%d ListKeys events delivered, want %d", got, callers*calls)
 	}
 }
 

@@ -288,7 +288,7 @@ func TestAuditCallbackRaces(t *testing.T) {
 	const setters, callers, calls = 3, 2, 300
 	var wg sync.WaitGroup
 	var sets atomic.Int64
-	for g := range setters {
+	for range setters {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -300,7 +300,7 @@ func TestAuditCallbackRaces(t *testing.T) {
 					}
 					return
 				}
-				if sets.Add(1) == 200 && g == 0 {
+				if sets.Add(1) == 200 {
 					root.Close()
 				}
 			}

@@ -71,6 +71,7 @@ test-python: lib
 test-go: lib
 	test -z "$$(gofmt -l bindings/go examples/go)"
 	cd bindings/go && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
+	cd bindings/go/interop && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
 	cd examples/go && go vet ./... && go run . ../../README.md && go run ./ca >/dev/null
 
 check-header: lib

@@ -1,6 +1,6 @@
 module akms-example-sign-file
 
-go 1.24.0
+go 1.24
 
 require akms v0.0.0
 

@@ -1,4 +1,4 @@
-package akms
+package interop
 
 // The SM2 Signer and Decrypter against an outside SM2 implementation,
 // github.com/emmansun/gmsm: its ciphertexts decrypt through the Decrypter,
@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"testing"
 
+	"akms"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
@@ -18,8 +19,8 @@ import (
 // gmsmPublicKey parses the DER of an SM2 adapter's *PublicKey with gmsm.
 func gmsmPublicKey(t *testing.T, pub any) *ecdsa.PublicKey {
 	t.Helper()
-	p, ok := pub.(*PublicKey)
-	if !ok || p.Spec != KeySpecECSM2 {
+	p, ok := pub.(*akms.PublicKey)
+	if !ok || p.Spec != akms.KeySpecECSM2 {
 		t.Fatalf("Public() = %T, want *akms.PublicKey of EC_SM2", pub)
 	}
 	parsed, err := smx509.ParsePKIXPublicKey(p.DER)
@@ -33,7 +34,7 @@ func gmsmPublicKey(t *testing.T, pub any) *ecdsa.PublicKey {
 
 func TestGmsmVerifiesSM2Signer(t *testing.T) {
 	s := store(t)
-	sg := signer(t, s, key(t, KeySpecECSM2, UsageSignVerify))
+	sg := signer(t, s, key(t, akms.KeySpecECSM2, akms.UsageSignVerify))
 	pub := gmsmPublicKey(t, sg.Public())
 	za, err := sm2.CalculateZA(pub, []byte("1234567812345678")) // the default id
 	mustNoErr(t, err, "sm2.CalculateZA")
@@ -55,7 +56,7 @@ func TestGmsmVerifiesSM2Signer(t *testing.T) {
 
 func TestGmsmCiphertextDecrypts(t *testing.T) {
 	s := store(t)
-	dec := decrypter(t, s, key(t, KeySpecECSM2, UsageEncryptDecrypt))
+	dec := decrypter(t, s, key(t, akms.KeySpecECSM2, akms.UsageEncryptDecrypt))
 	pub := gmsmPublicKey(t, dec.Public())
 	for _, n := range []int{1, 32, 6047} {
 		msg := randomBytes(t, n)

@@ -1,4 +1,4 @@
-package akms
+package interop
 
 // The Signer with golang.org/x/crypto/ssh: SSH signatures (user and host
 // keys, git commit signing) made by akms keys and checked by ssh.PublicKey.
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"akms"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -18,7 +19,7 @@ func TestSSHSignerFromSigner(t *testing.T) {
 	data := []byte("ssh session data signed by akms")
 
 	// ECDSA P-256: ecdsa-sha2-nistp256 hashes with SHA-256.
-	p256, err := ssh.NewSignerFromSigner(signer(t, s, key(t, KeySpecECP256, UsageSignVerify)))
+	p256, err := ssh.NewSignerFromSigner(signer(t, s, key(t, akms.KeySpecECP256, akms.UsageSignVerify)))
 	mustNoErr(t, err, "ssh.NewSignerFromSigner (P-256)")
 	if p256.PublicKey().Type() != ssh.KeyAlgoECDSA256 {
 		t.Errorf("key type %q", p256.PublicKey().Type())
@@ -34,8 +35,8 @@ func TestSSHSignerFromSigner(t *testing.T) {
 
 	// RSA: rsa-sha2-256 works; the legacy ssh-rsa (SHA-1) and rsa-sha2-512
 	// are refused with akms's error.
-	for _, spec := range []KeySpec{KeySpecRSA2048, KeySpecRSA3072} {
-		rsaSigner, err := ssh.NewSignerFromSigner(signer(t, s, key(t, spec, UsageSignVerify)))
+	for _, spec := range []akms.KeySpec{akms.KeySpecRSA2048, akms.KeySpecRSA3072} {
+		rsaSigner, err := ssh.NewSignerFromSigner(signer(t, s, key(t, spec, akms.UsageSignVerify)))
 		mustNoErr(t, err, "ssh.NewSignerFromSigner (RSA)")
 		algSigner, ok := rsaSigner.(ssh.AlgorithmSigner)
 		if !ok {
@@ -56,9 +57,9 @@ func TestSSHSignerFromSigner(t *testing.T) {
 		mustNoErr(t, only256.PublicKey().Verify(data, sig), "Verify")
 
 		_, err = rsaSigner.Sign(rand.Reader, data) // ssh-rsa: SHA-1
-		wantErr(t, err, ErrInvalidArgument, "ssh-rsa (SHA-1) signature")
+		wantErr(t, err, akms.ErrInvalidArgument, "ssh-rsa (SHA-1) signature")
 		_, err = algSigner.SignWithAlgorithm(rand.Reader, data, ssh.KeyAlgoRSASHA512)
-		wantErr(t, err, ErrInvalidArgument, "rsa-sha2-512 signature")
+		wantErr(t, err, akms.ErrInvalidArgument, "rsa-sha2-512 signature")
 	}
 }
 
@@ -69,11 +70,11 @@ func TestSSHSignerFromSigner(t *testing.T) {
 // akms P-256 key.
 func TestSSHHandshake(t *testing.T) {
 	s := store(t)
-	rsaSigner, err := ssh.NewSignerFromSigner(signer(t, s, key(t, KeySpecRSA2048, UsageSignVerify)))
+	rsaSigner, err := ssh.NewSignerFromSigner(signer(t, s, key(t, akms.KeySpecRSA2048, akms.UsageSignVerify)))
 	mustNoErr(t, err, "ssh.NewSignerFromSigner (RSA)")
 	hostKey, err := ssh.NewSignerWithAlgorithms(rsaSigner.(ssh.AlgorithmSigner), []string{ssh.KeyAlgoRSASHA256})
 	mustNoErr(t, err, "ssh.NewSignerWithAlgorithms")
-	userKey, err := ssh.NewSignerFromSigner(signer(t, s, key(t, KeySpecECP256, UsageSignVerify)))
+	userKey, err := ssh.NewSignerFromSigner(signer(t, s, key(t, akms.KeySpecECP256, akms.UsageSignVerify)))
 	mustNoErr(t, err, "ssh.NewSignerFromSigner (P-256)")
 
 	for _, restricted := range []bool{true, false} {

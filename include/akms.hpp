@@ -14,7 +14,7 @@
  * - Methods are the C functions without the akms_ prefix. Text is taken as std::string_view
  *   (copied to a NUL-terminated string; text containing NUL is AKMS_ERR_INVALID_ARGUMENT), bytes
  *   as akms::ByteView (from a std::vector<uint8_t>, a std::string or std::string_view, or a
- *   length). Results are std::string, std::vector<uint8_t> or bool.
+ *   pointer and a length). Results are std::string, std::vector<uint8_t> or bool.
  * - Every buffer akms returns is copied and then released (zeroized) by a destructor, also when
  *   an exception is thrown. A decrypted plaintext is returned as a std::vector<uint8_t> that is
  *   the caller's to wipe: akms::wipe(v) zeroizes it.

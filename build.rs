@@ -63,8 +63,8 @@ fn soname(crate_dir: &Path) {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
         return;
     }
-    let version = std::fs::read_to_string(crate_dir.join("src/ffi/version.rs"))
-        .expect("src/ffi/version.rs");
+    let version =
+        std::fs::read_to_string(crate_dir.join("src/ffi/version.rs")).expect("src/ffi/version.rs");
     let abi: u32 = version
         .lines()
         .find_map(|line| {

@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use crate::cli::Command;
 use crate::error::{usage, Failure, Outcome};
 use crate::input::{is_stdio, pkcs8_der, read_input};
-use crate::output::{write_out, Response};
+use crate::output::{write_out, Response, Value};
 use crate::progress;
 
 /// Runs `command` (any but `serve` and `completions`) on `store`.
@@ -39,12 +39,13 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
             ids(&key_id(store, &a.key)?, &version_id)
         }
         Command::DescribeKey(a) => {
-            Response::new().json("KeyMetadata", store.describe_key(&a.key)?)?
+            Response::new().value("KeyMetadata", Value::Metadata(store.describe_key(&a.key)?))
         }
-        Command::ListKeys => Response::new().json("Keys", store.list_keys()?)?,
-        Command::ListKeyVersions(a) => {
-            Response::new().json("KeyVersions", store.list_key_versions(&a.key)?)?
-        }
+        Command::ListKeys => Response::new().value("Keys", Value::Keys(store.list_keys()?)),
+        Command::ListKeyVersions(a) => Response::new().value(
+            "KeyVersions",
+            Value::Versions(store.list_key_versions(&a.key)?),
+        ),
         Command::CreateAlias(a) => {
             store.create_alias(&a.alias, &a.key)?;
             alias_response(store, &a.alias)?
@@ -201,7 +202,7 @@ fn ids(key_id: &str, version_id: &str) -> Response {
 /// `{"KeyId", "KeyVersionId", "KeyMetadata"}` for a new key.
 fn with_metadata(store: &Store, key_id: String, version_id: String) -> Result<Response, Failure> {
     let meta: KeyMetadata = store.describe_key(&key_id)?;
-    ids(&key_id, &version_id).json("KeyMetadata", meta)
+    Ok(ids(&key_id, &version_id).value("KeyMetadata", Value::Metadata(meta)))
 }
 
 /// `{"KeyId", "AliasName"}` after an alias now names a key.

@@ -10,6 +10,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use akms::core::{KeyMetadata, KeyVersionInfo};
 use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use zeroize::Zeroizing;
@@ -23,8 +24,12 @@ pub enum Value {
     /// A string that is secret (a base64 plaintext): wiped on drop.
     Secret(Zeroizing<String>),
     Bool(bool),
-    /// Any other JSON (key metadata, lists).
-    Json(serde_json::Value),
+    /// Key metadata, in the library's field order (KeyId first).
+    Metadata(KeyMetadata),
+    /// ListKeys.
+    Keys(Vec<KeyMetadata>),
+    /// ListKeyVersions.
+    Versions(Vec<KeyVersionInfo>),
 }
 
 /// A command's JSON response: fields in the order they are added.
@@ -44,13 +49,10 @@ impl Response {
         self
     }
 
-    /// Adds a field of any serializable value.
-    pub fn json(mut self, name: &'static str, value: impl Serialize) -> Result<Response, Failure> {
-        let value = serde_json::to_value(value).map_err(|e| {
-            Failure::Akms(akms::Error::Internal(format!("JSON encoding failed: {e}")))
-        })?;
-        self.fields.push((name, Value::Json(value)));
-        Ok(self)
+    /// Adds a field of key metadata, a list of it, or a list of versions.
+    pub fn value(mut self, name: &'static str, value: Value) -> Response {
+        self.fields.push((name, value));
+        self
     }
 
     /// Adds a boolean field.
@@ -87,7 +89,9 @@ impl Response {
                         Value::Str(s) => s.len() * 6,
                         Value::Secret(s) => s.len() + 8,
                         Value::Bool(_) => 5,
-                        Value::Json(j) => j.to_string().len() * 4,
+                        Value::Metadata(_) | Value::Keys(_) | Value::Versions(_) => {
+                            serde_json::to_string(v).map_or(0, |j| j.len() * 4)
+                        }
                     }
             })
             .sum();
@@ -109,14 +113,22 @@ impl Serialize for Response {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.fields.len()))?;
         for (name, value) in &self.fields {
-            match value {
-                Value::Str(s) => map.serialize_entry(name, s)?,
-                Value::Secret(s) => map.serialize_entry(name, s.as_str())?,
-                Value::Bool(b) => map.serialize_entry(name, b)?,
-                Value::Json(j) => map.serialize_entry(name, j)?,
-            }
+            map.serialize_entry(name, value)?;
         }
         map.end()
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Str(s) => s.serialize(serializer),
+            Value::Secret(s) => s.as_str().serialize(serializer),
+            Value::Bool(b) => b.serialize(serializer),
+            Value::Metadata(m) => m.serialize(serializer),
+            Value::Keys(k) => k.serialize(serializer),
+            Value::Versions(v) => v.serialize(serializer),
+        }
     }
 }
 

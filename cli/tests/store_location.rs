@@ -261,3 +261,28 @@ fn a_terminal_is_asked_for_the_passphrase() {
     assert_eq!(code, Some(2), "{text}");
     assert!(!other.exists() || std::fs::metadata(&other).unwrap().len() == 0);
 }
+
+/// On a terminal, a spinner on standard error says what the wait is for while the store's key
+/// is derived (here with the default, costly KDF).
+#[test]
+fn a_spinner_shows_on_a_terminal_while_the_kdf_runs() {
+    let env = Env::new();
+    let cmdline = format!(
+        "{} --store {} list-keys",
+        env!("CARGO_BIN_EXE_akms"),
+        p(&env.path("slow.akms"))
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &cmdline, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.path("home"))
+        // indicatif draws nothing on a terminal without TERM (taken as dumb).
+        .env("TERM", "xterm")
+        .env("AKMS_PASSPHRASE", PASSPHRASE);
+    let out = common::run_with_stdin(&mut cmd, b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("deriving its key"), "{text}");
+    assert!(text.contains("\"Keys\": []"), "{text}");
+}

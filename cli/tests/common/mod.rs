@@ -126,6 +126,12 @@ pub fn json_of(out: &Output, what: &[&str]) -> Value {
         "akms {what:?}: stderr {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Nothing on standard error when it is not a terminal (no spinner, no warnings).
+    assert!(
+        out.stderr.is_empty(),
+        "akms {what:?}: stderr {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout.clone()).expect("UTF-8 output");
     assert!(text.ends_with('\n'), "{what:?}: output ends with a newline");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what:?}: not JSON ({e}): {text}"))

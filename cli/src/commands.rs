@@ -36,7 +36,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
         Command::ImportKeyVersion(a) => {
             let der = pkcs8_der(read_input(&a.input)?)?;
             let version_id = store.import_key_version(&a.key, &der)?;
-            ids(&key_id(store, &a.key)?, &version_id)
+            ids(&key_id(store, &a.key), &version_id)
         }
         Command::DescribeKey(a) => {
             Response::new().value("KeyMetadata", Value::Metadata(store.describe_key(&a.key)?))
@@ -48,11 +48,11 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
         ),
         Command::CreateAlias(a) => {
             store.create_alias(&a.alias, &a.key)?;
-            alias_response(store, &a.alias)?
+            alias_response(store, &a.alias)
         }
         Command::UpdateAlias(a) => {
             store.update_alias(&a.alias, &a.key)?;
-            alias_response(store, &a.alias)?
+            alias_response(store, &a.alias)
         }
         Command::DeleteAlias(a) => {
             // The key the alias named, read before it goes.
@@ -74,7 +74,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
         Command::GetPublicKey(a) => {
             let v = &a.version;
             let pem = store.get_public_key(&v.key, &v.key_version)?;
-            let r = ids(&key_id(store, &v.key)?, &v.key_version);
+            let r = ids(&key_id(store, &v.key), &v.key_version);
             match &a.out {
                 Some(path) => {
                     write_out(path, pem.as_bytes(), false)?;
@@ -93,7 +93,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
                 a.data.message_type,
                 &data,
             )?;
-            let r = ids(&key_id(store, &v.key)?, &v.key_version);
+            let r = ids(&key_id(store, &v.key), &v.key_version);
             match &a.out {
                 Some(path) => {
                     write_out(path, &sig, false)?;
@@ -120,7 +120,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
                 &data,
                 &signature,
             )?;
-            ids(&key_id(store, &v.key)?, &v.key_version)
+            ids(&key_id(store, &v.key), &v.key_version)
                 .bool("Value", valid)
                 .print()?;
             return Ok(if valid {
@@ -135,7 +135,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
             let ciphertext =
                 store.asymmetric_encrypt(&v.key, &v.key_version, a.algorithm, &plaintext)?;
             drop(plaintext);
-            let r = ids(&key_id(store, &v.key)?, &v.key_version);
+            let r = ids(&key_id(store, &v.key), &v.key_version);
             match &a.out {
                 Some(path) => {
                     write_out(path, &ciphertext, false)?;
@@ -149,7 +149,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
             let ciphertext = read_input(&a.input)?;
             let plaintext =
                 store.asymmetric_decrypt(&v.key, &v.key_version, a.algorithm, &ciphertext)?;
-            let r = ids(&key_id(store, &v.key)?, &v.key_version);
+            let r = ids(&key_id(store, &v.key), &v.key_version);
             match &a.out {
                 Some(path) => {
                     write_out(path, &plaintext, true)?;
@@ -162,7 +162,7 @@ pub fn run(command: Command, store: &Store) -> Result<Outcome, Failure> {
             let v = &a.version;
             let dns: Vec<&str> = a.dns.iter().map(String::as_str).collect();
             let pem = store.generate_csr(&v.key, &v.key_version, &a.subject, &dns)?;
-            let r = ids(&key_id(store, &v.key)?, &v.key_version);
+            let r = ids(&key_id(store, &v.key), &v.key_version);
             match &a.out {
                 Some(path) => {
                     write_out(path, pem.as_bytes(), false)?;
@@ -187,9 +187,13 @@ fn keygen<T>(spec: KeySpec, work: impl FnOnce() -> akms::Result<T>) -> akms::Res
     }
 }
 
-/// The key id that `key` (an id or alias) names.
-fn key_id(store: &Store, key: &str) -> akms::Result<String> {
-    Ok(store.describe_key(key)?.key_id)
+/// The key id that `key` (an id or alias) names, read after a call on it succeeded. Should
+/// another process move or delete an alias in between, the name given stands in: the call's
+/// success is what counts.
+fn key_id(store: &Store, key: &str) -> String {
+    store
+        .describe_key(key)
+        .map_or_else(|_| key.to_string(), |m| m.key_id)
 }
 
 /// `{"KeyId", "KeyVersionId"}`.
@@ -206,10 +210,10 @@ fn with_metadata(store: &Store, key_id: String, version_id: String) -> Result<Re
 }
 
 /// `{"KeyId", "AliasName"}` after an alias now names a key.
-fn alias_response(store: &Store, alias: &str) -> Result<Response, Failure> {
-    Ok(Response::new()
-        .str("KeyId", key_id(store, alias)?)
-        .str("AliasName", alias))
+fn alias_response(store: &Store, alias: &str) -> Response {
+    Response::new()
+        .str("KeyId", key_id(store, alias))
+        .str("AliasName", alias)
 }
 
 /// `{"KeyId"}` after a state change.
@@ -219,5 +223,5 @@ fn state_change(
     change: impl FnOnce(&Store, &str) -> akms::Result<()>,
 ) -> Result<Response, Failure> {
     change(store, key)?;
-    Ok(Response::new().str("KeyId", key_id(store, key)?))
+    Ok(Response::new().str("KeyId", key_id(store, key)))
 }

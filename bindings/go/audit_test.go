@@ -140,6 +140,23 @@ func TestAuditCallbackReentryAndPanic(t *testing.T) {
 		t.Errorf("DescribeKey from the callback: %v", got)
 	}
 
+	// The callback may replace itself: the lock SetAuditCallback takes is not
+	// held while events are delivered.
+	var second eventLog
+	replaced := make(chan error, 1)
+	mustNoErr(t, s.SetAuditCallback(func(AuditEvent) {
+		select {
+		case replaced <- s.SetAuditCallback(second.add):
+		default:
+		}
+	}), "SetAuditCallback")
+	_, _ = s.ListKeys()
+	mustNoErr(t, <-replaced, "SetAuditCallback from inside the callback")
+	_, _ = s.ListKeys()
+	if ev := second.take(); len(ev) != 1 || ev[0].Operation != "ListKeys" {
+		t.Errorf("events after the callback replaced itself: %+v", ev)
+	}
+
 	mustNoErr(t, s.SetAuditCallback(func(AuditEvent) { panic("callback bug") }), "SetAuditCallback")
 	func() {
 		defer func() {

@@ -38,7 +38,8 @@ pub struct AuditEvent {
     /// The key id the call named or resolved to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    /// The key version the call named.
+    /// The key version the call named, or the one it created (CreateKey, CreateKeyVersion,
+    /// ImportKey, ImportKeyVersion).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_version_id: Option<String>,
     /// The alias the call named.
@@ -91,9 +92,18 @@ impl Hub {
         DELIVERING.with(|d| d.iter().any(|h| h.get() == self.id()))
     }
 
+    /// Whether a callback is set: if not, [`Hub::emit`] does nothing.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     /// Sends the event for `call`, which ended with `status` by `principal`, to the callback.
+    ///
+    /// The callback may free any handle, even the last one of this store: the caller keeps the
+    /// hub alive until this returns (see `Store::finish`), since the read guard on the callback
+    /// is released after the callback.
     pub(crate) fn emit(&self, principal: &str, clock: &Clock, call: &Call<'_>, status: Status) {
-        if !self.active.load(Ordering::Acquire) || self.delivering_here() {
+        if !self.is_active() || self.delivering_here() {
             return;
         }
         let callback = self.callback.read();
@@ -106,7 +116,11 @@ impl Hub {
             principal: principal.to_string(),
             operation: call.action.name(),
             key_id: call.key_id.as_deref().or(call.key_name).map(str::to_string),
-            key_version_id: call.version_id.map(str::to_string),
+            key_version_id: call
+                .new_version_id
+                .as_deref()
+                .or(call.version_id)
+                .map(str::to_string),
             alias: call.alias.map(str::to_string),
             algorithm: call.algorithm.map(|a| a.name()),
             status: status.name(),

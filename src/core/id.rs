@@ -4,7 +4,12 @@ use rand::RngExt;
 
 /// A fresh random UUID, lowercase, e.g. `"1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"`.
 pub fn new_uuid() -> String {
-    let mut b: [u8; 16] = rand::rng().random();
+    uuid_v4(rand::rng().random())
+}
+
+/// `b` (random bytes) as a version 4 UUID string, lowercase: the version and variant bits are
+/// set, the other 122 bits are `b`'s.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     // Written directly into one string: a request id is made for every audited call.

@@ -1,6 +1,7 @@
 /* akms calls made while a thread exits, from a pthread TLS-key destructor, where Rust's
  * thread-locals are already destroyed (issue 12, item 2): no abort, the right status, and
- * akms_last_error_message() a valid string ("" when the message slot is gone). */
+ * akms_last_error_message() a valid string ("" when the message slot is gone); with an audit
+ * callback set, every such call still gets its event. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -8,6 +9,18 @@
 #include "check.h"
 
 static pthread_key_t exit_key;
+
+/* The audit events seen (the threads run one at a time, and the join orders them). */
+static int events;
+static int events_with_request_id;
+
+static void count_event(void *user_data, const char *event_json) {
+    (void)user_data;
+    events++;
+    if (contains(event_json, "\"RequestId\":\"") && contains(event_json, "\"Status\":\"AKMS_")) {
+        events_with_request_id++;
+    }
+}
 
 /* What the destructor calls, and what it got (checked by the main thread after the join). */
 typedef struct {
@@ -69,7 +82,10 @@ static void test_calls_from_a_tls_destructor(void) {
     x.key = k;
     x.version = v;
     CHECK(pthread_key_create(&exit_key, on_thread_exit) == 0);
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 4; round++) {
+        bool audited = round >= 2;
+        CHECK_OK(akms_store_set_audit_callback(x.store, audited ? count_event : NULL, NULL));
+        events = events_with_request_id = 0;
         x.ran = false;
         pthread_t t;
         CHECK(pthread_create(&t, NULL, worker, &x) == 0);
@@ -81,7 +97,11 @@ static void test_calls_from_a_tls_destructor(void) {
         CHECK_OK(x.public_key);
         CHECK(x.pem_ok);
         CHECK_STATUS(x.restricted_denied, AKMS_ERR_ACCESS_DENIED);
+        /* One event for the thread's own call, five for the destructor's. */
+        CHECK(events == (audited ? 6 : 0));
+        CHECK(events_with_request_id == events);
     }
+    CHECK_OK(akms_store_set_audit_callback(x.store, NULL, NULL));
     pthread_key_delete(exit_key);
     /* The main thread's own message slot is untouched. */
     char *json = NULL;

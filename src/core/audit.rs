@@ -209,3 +209,26 @@ impl Store {
         check().inspect_err(|e| self.finish(&Call::new(action), e.status()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::id::is_uuid;
+
+    #[test]
+    fn request_ids_are_distinct_v4_uuids_in_every_thread() {
+        let mut ids: Vec<String> = (0..1000).map(|_| request_id()).collect();
+        ids.extend(
+            std::thread::spawn(|| (0..1000).map(|_| request_id()).collect::<Vec<_>>())
+                .join()
+                .unwrap(),
+        );
+        for id in &ids {
+            assert!(is_uuid(id), "{id}");
+            assert_eq!(&id[14..15], "4", "{id}");
+            assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        }
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+    }
+}

@@ -265,7 +265,8 @@ impl Store {
                 "a new version for a key never resolved".into(),
             ));
         };
-        let version_id = self.mutate(|store, state, now| {
+        let version_id: Arc<str> = new_uuid().into();
+        self.mutate(|store, state, now| {
             let entry = state.resolve(&key_id, now)?;
             store.authorize(call, Some(entry))?;
             entry.check_enabled()?;
@@ -277,15 +278,13 @@ impl Store {
                     pair.spec()
                 )));
             }
-            let version_id: Arc<str> = new_uuid().into();
             let version = Arc::new(KeyVersion::new(
                 entry.record.id.clone(),
                 version_id.clone(),
                 now,
                 pair,
             )?);
-            store.commit(state, Change::AddVersion { version })?;
-            Ok(version_id)
+            store.commit(state, Change::AddVersion { version })
         })?;
         call.new_version_id = Some(version_id.clone());
         Ok(version_id.to_string())

@@ -133,7 +133,7 @@ def test_callback_exception_does_not_break_the_call(monkeypatch) -> None:
 @needs("akms_store_set_audit_callback", "akms_store_restrict")
 def test_only_the_root_sets_the_callback() -> None:
     with akms.Store() as root:
-        policy = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+        policy = {"Principal": "child", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
         with root.restrict(policy) as child:
             with pytest.raises(akms.AccessDeniedError):
                 child.set_audit_callback(print)

@@ -11,11 +11,13 @@ the same thread, copy any library-owned output and free it in ``finally``
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import operator
 import os
 import threading
 import warnings
+import weakref
 from ctypes import byref, c_bool, c_char_p, c_void_p
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -88,16 +90,49 @@ def _take_bytes(b: _ffi.akms_bytes) -> bytes:
 
 
 class _Shared:
-    """State shared by a store and the handles derived from it with ``restrict``.
+    """State shared by a store and the handles derived from it with ``restrict`` (a family).
 
-    The audit trampoline handed to C is kept here, so it stays alive as long as
-    any Python handle that could trigger it does.
+    The C library holds one audit callback per family. Every family registers
+    the same C function, :data:`_AUDIT_TRAMPOLINE`, which lives as long as the
+    module (so C can never call a freed one), with the family's number as
+    ``user_data``; the trampoline finds the family and calls its ``callback``.
+    ``lock`` serializes ``akms_store_set_audit_callback`` with the assignment
+    of ``callback``, so the Python side always matches what C was last told.
     """
 
-    __slots__ = ("callback",)
+    __slots__ = ("callback", "lock", "number", "__weakref__")
 
     def __init__(self) -> None:
-        self.callback: Any = None
+        self.callback: Optional[AuditCallback] = None
+        self.lock = threading.Lock()
+        self.number = next(_family_numbers)
+        _families[self.number] = self
+
+
+_family_numbers = itertools.count(1)
+#: Family number -> family, while any Python handle of the family exists.
+_families: "weakref.WeakValueDictionary[int, _Shared]" = weakref.WeakValueDictionary()
+#: Per thread: the numbers of the families whose callback this thread is running.
+_delivering = threading.local()
+
+
+def _audit_trampoline(user_data: Optional[int], event_json: Optional[bytes]) -> None:
+    shared = _families.get(user_data or 0)
+    fn = shared.callback if shared is not None else None
+    if fn is None or event_json is None:  # removed meanwhile, or the family is gone
+        return
+    event = json.loads(event_json.decode("utf-8"))
+    inside: List[int] = _delivering.__dict__.setdefault("families", [])
+    inside.append(user_data or 0)
+    try:
+        fn(event)
+    finally:
+        inside.pop()
+
+
+#: The one audit function pointer handed to C, for every family: never freed.
+_AUDIT_TRAMPOLINE = _ffi.akms_audit_fn(_audit_trampoline)
+_NO_AUDIT = _ffi.akms_audit_fn()  # NULL
 
 
 class Store:
@@ -515,28 +550,30 @@ class Store:
         :class:`AccessDeniedError`). ``fn`` runs synchronously on the thread that
         made the call, so possibly on several threads at once. An exception it
         raises goes to ``sys.unraisablehook`` and does not affect the call. It may
-        call the store (those calls are not audited) but not change the callback.
-        ``None`` removes the callback.
+        call the store (those calls are not audited) but not change the callback
+        (:class:`InvalidStateError`). ``None`` removes the callback. Safe to call
+        from many threads at once: the last call to return wins.
         """
-        if fn is None:
-            tramp: Any = _ffi.akms_audit_fn()  # a NULL function pointer
-        elif not callable(fn):
+        if fn is not None and not callable(fn):
             raise TypeError("fn must be callable or None")
-        else:
-
-            def _trampoline(_user_data: Optional[int], event_json: Optional[bytes]) -> None:
-                fn(json.loads(event_json.decode("utf-8")) if event_json else {})
-
-            tramp = _ffi.akms_audit_fn(_trampoline)
+        shared = self._shared
+        tramp = _NO_AUDIT if fn is None else _AUDIT_TRAMPOLINE
+        inside = shared.number in getattr(_delivering, "families", ())
         s = self._enter()
         try:
-            st = _lib.akms_store_set_audit_callback(s, tramp, None)
-            if st:
-                raise _fail(st)
-            # The library now holds `tramp` until it is replaced or the last handle
-            # is freed, and no thread is inside the previous one: keep `tramp` alive
-            # with the store family, drop the previous one.
-            self._shared.callback = tramp
+            if inside:
+                # From inside this family's callback the library refuses the change; taking
+                # the lock here could wait for a thread that waits for this callback to end.
+                st = _lib.akms_store_set_audit_callback(s, tramp, shared.number)
+                if st:
+                    raise _fail(st)
+                shared.callback = fn
+                return
+            with shared.lock:
+                st = _lib.akms_store_set_audit_callback(s, tramp, shared.number)
+                if st:
+                    raise _fail(st)
+                shared.callback = fn
         finally:
             self._leave()
 

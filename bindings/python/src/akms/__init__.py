@@ -45,7 +45,7 @@ def library_version() -> str:
 
 
 try:  # written by the build (setup.py) from the crate's Cargo.toml: one version for both
-    from ._version import __version__
+    from ._version import __version__  # type: ignore[import-not-found, unused-ignore]
 except ImportError:  # a source checkout (PYTHONPATH=bindings/python/src): the library's crate version
     __version__ = library_version()
 

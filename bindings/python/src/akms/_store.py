@@ -44,7 +44,7 @@ _last_error = _lib.akms_last_error_message
 _akms_bytes = _ffi.akms_bytes
 #: The C JSON scanner behind json.loads, without its Python-level wrapper (the library's
 #: JSON is compact, one value, no surrounding whitespace; anything else goes to json.loads).
-_scan_json = json.JSONDecoder().scan_once
+_scan_json: Callable[[str, int], Tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 BytesLike = Union[bytes, bytearray, memoryview]
 AuditCallback = Callable[[Dict[str, Any]], None]
@@ -368,7 +368,7 @@ class Store:
         value = _take_json(out)
         if value.__class__ is not dict:
             raise Error(Status.INTERNAL, f"expected a JSON object from the library, got: {value!r:.200}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def list_keys(self) -> List[Dict[str, Any]]:
         """Metadata of every key in the store."""

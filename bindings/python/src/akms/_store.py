@@ -10,6 +10,7 @@ the same thread, copy any library-owned output and free it in ``finally``
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
 import operator
@@ -157,7 +158,10 @@ class _Handle:
     def __del__(self) -> None:
         ptr, self.ptr = self.ptr, None
         if ptr:
-            _lib.akms_store_free(ptr)
+            try:
+                _lib.akms_store_free(ptr)
+            except Exception:  # interpreter shutdown: module globals may be gone
+                pass
 
 
 class _Shared:
@@ -201,8 +205,10 @@ def _audit_trampoline(user_data: Optional[int], event_json: Optional[bytes]) -> 
         inside.pop()
 
 
-#: The one audit function pointer handed to C, for every family: never freed.
+#: The one audit function pointer handed to C, for every family: never freed, not even when
+#: the interpreter clears this module at exit (the extra reference is never dropped).
 _AUDIT_TRAMPOLINE = _ffi.akms_audit_fn(_audit_trampoline)
+ctypes.pythonapi.Py_IncRef(ctypes.py_object(_AUDIT_TRAMPOLINE))
 _NO_AUDIT = _ffi.akms_audit_fn()  # NULL
 
 

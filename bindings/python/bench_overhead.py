@@ -4,7 +4,10 @@
 Not a test (nothing is asserted): prints, for each operation, the median time per
 call from C, from a bare ctypes call (this benchmark's own prototypes: what any
 ctypes caller pays) and through ``akms.Store``, and the median of the paired
-difference Store - C, which is the binding's overhead per call.
+difference Store - C, which is the binding's overhead per call. A fourth series
+makes the same C call once per iteration of a Python loop (timed inside C): the
+difference to the tight C loop is what caches and branch predictors cooled by
+any Python code between calls cost the library itself.
 
 Both sides run in this one process, on the same store, key and inputs: the C
 loops are a small shared library compiled here with ``cc`` and linked against the
@@ -53,8 +56,13 @@ C_LOOPS = r"""
 #include <time.h>
 #include "akms.h"
 
-static double now(void) {  /* this thread's CPU time, like Python's time.thread_time() */
-    struct timespec ts; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+/* This thread's CPU time, like Python's time.thread_time(); for single calls the monotonic
+   clock instead (a vDSO read, where the CPU-time clock is a system call that would weigh on
+   a 1 µs call). */
+static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
+void use_monotonic_clock(int on) { clock_id = on ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID; }
+static double now(void) {
+    struct timespec ts; clock_gettime(clock_id, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 /* Each loop makes n calls as a C program would (freeing every output) and returns the
@@ -108,6 +116,9 @@ SIGNATURES = {
 }
 
 
+_loops: Any = None  # the compiled loops library
+
+
 def compile_loops(workdir: Path) -> ctypes.CDLL:
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     header = REPO / "include" / "akms.h"
@@ -121,7 +132,9 @@ def compile_loops(workdir: Path) -> ctypes.CDLL:
          str(src), "-o", str(so), str(lib), f"-Wl,-rpath,{lib.parent}"],
         check=True,
     )
-    loops = ctypes.CDLL(str(so))
+    global _loops
+    loops = _loops = ctypes.CDLL(str(so))
+    loops.use_monotonic_clock.argtypes, loops.use_monotonic_clock.restype = [ctypes.c_int], None
     for name, argtypes in SIGNATURES.items():
         fn = getattr(loops, name)
         fn.argtypes, fn.restype = argtypes, c_double
@@ -139,31 +152,40 @@ def python_loop(call: Callable[[], object], n: int) -> float:
     return time.thread_time() - t
 
 
-def measure(op: Op, rounds: int) -> Tuple[float, float, float, float]:
-    """Median µs per call from C, bare ctypes and akms.Store, and of the paired Store - C."""
+def cold_c_loop(c_loop: Callable[[int], float], n: int) -> float:
+    """n single C calls, each timed inside C, one per iteration of a Python loop: the C call
+    alone, but starting from the caches and predictors that Python's work between calls leaves."""
+    total = 0.0
+    _loops.use_monotonic_clock(1)
+    try:
+        for _ in range(n):
+            total += c_loop(1)
+    finally:
+        _loops.use_monotonic_clock(0)
+    return total
+
+
+def measure(op: Op, rounds: int) -> Tuple[float, float, float, float, float, float]:
+    """Median µs per call: C (tight loop), C (one call per Python iteration), bare ctypes,
+    akms.Store, and the paired differences Store - C and Store - C one per iteration."""
     c_loop, bare, call, n = op
     c_loop(max(1, n // 10))  # warm up every path
     python_loop(bare, max(1, n // 10))
     python_loop(call, max(1, n // 10))
-    cs: List[float] = []
-    bs: List[float] = []
-    ps: List[float] = []
+    series: Dict[str, List[float]] = {"c": [], "cold": [], "bare": [], "store": []}
     for r in range(rounds):
-        if r % 2:
-            p = python_loop(call, n)
-            b = python_loop(bare, n)
-            c = c_loop(n)
-        else:
-            c = c_loop(n)
-            b = python_loop(bare, n)
-            p = python_loop(call, n)
-        if c < 0:
-            raise SystemExit("bench_overhead: a C call failed")
-        cs.append(c / n * 1e6)
-        bs.append(b / n * 1e6)
-        ps.append(p / n * 1e6)
-    diffs = [p - c for p, c in zip(ps, cs)]
-    return statistics.median(cs), statistics.median(bs), statistics.median(ps), statistics.median(diffs)
+        steps = [("c", lambda: c_loop(n)), ("cold", lambda: cold_c_loop(c_loop, n)),
+                 ("bare", lambda: python_loop(bare, n)), ("store", lambda: python_loop(call, n))]
+        for name, step in steps if r % 2 == 0 else reversed(steps):
+            t = step()
+            if t < 0:
+                raise SystemExit("bench_overhead: a C call failed")
+            series[name].append(t / n * 1e6)
+    over = [p - c for p, c in zip(series["store"], series["c"])]
+    over_cold = [p - c for p, c in zip(series["store"], series["cold"])]
+    med = statistics.median
+    return (med(series["c"]), med(series["cold"]), med(series["bare"]), med(series["store"]),
+            med(over), med(over_cold))
 
 
 class _Bytes(ctypes.Structure):
@@ -275,11 +297,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     with tempfile.TemporaryDirectory() as d, akms.Store() as store:
         loops = compile_loops(Path(d))
         ops = operations(store, loops, args.scale)
-        print(f"{'operation':<20}{'calls':>6}{'C':>9}{'bare ctypes':>13}{'akms.Store':>12}{'overhead':>10}{'bound':>7}"
-              "   (µs CPU per call, medians; overhead = Store - C)")
+        print(f"{'operation':<19}{'calls':>6}{'C':>9}{'C 1/iter':>10}{'bare ctypes':>12}{'akms.Store':>11}"
+              f"{'overhead':>10}{'bound':>6}{'over 1/iter':>12}")
         for name, op in ops.items():
-            c, b, p, over = measure(op, args.rounds * MORE_ROUNDS.get(name, 1))
-            print(f"{name:<20}{op[3]:>6}{c:9.2f}{b:13.2f}{p:12.2f}{over:10.2f}{BOUNDS.get(name, 3.0):7.1f}")
+            c, cold, b, p, over, over_cold = measure(op, args.rounds * MORE_ROUNDS.get(name, 1))
+            print(f"{name:<19}{op[3]:>6}{c:9.2f}{cold:10.2f}{b:12.2f}{p:11.2f}{over:10.2f}"
+                  f"{BOUNDS.get(name, 3.0):6.1f}{over_cold:12.2f}")
+        print("µs of CPU per call, medians over the rounds. overhead = akms.Store - C (a tight C loop);\n"
+              "C 1/iter = the C call alone (monotonic clock) but made once per Python loop iteration, so from\n"
+              "the cold caches that Python leaves between calls; over 1/iter = akms.Store - C 1/iter.")
 
 
 if __name__ == "__main__":

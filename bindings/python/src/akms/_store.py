@@ -208,7 +208,8 @@ def _audit_trampoline(user_data: Optional[int], event_json: Optional[bytes]) -> 
 #: The one audit function pointer handed to C, for every family: never freed, not even when
 #: the interpreter clears this module at exit (the extra reference is never dropped).
 _AUDIT_TRAMPOLINE = _ffi.akms_audit_fn(_audit_trampoline)
-ctypes.pythonapi.Py_IncRef(ctypes.py_object(_AUDIT_TRAMPOLINE))
+if hasattr(ctypes, "pythonapi"):  # CPython (PyPy has no pythonapi, and does not free at exit)
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(_AUDIT_TRAMPOLINE))
 _NO_AUDIT = _ffi.akms_audit_fn()  # NULL
 
 

@@ -12,8 +12,8 @@ any Python code between calls cost the library itself.
 Both sides run in this one process, on the same store, key and inputs: the C
 loops are a small shared library compiled here with ``cc`` and linked against the
 very libakms that ``akms`` loaded, called once per round through ctypes (timed
-inside C). Each round runs the C loop and then the Python loop (or the reverse, in
-alternate rounds) of ``n`` calls. Time is the thread's CPU time on both sides
+inside C). Each round runs the four series of ``n`` calls one after the other (in
+reverse order in alternate rounds). Time is the thread's CPU time on both sides
 (CLOCK_THREAD_CPUTIME_ID, ``time.thread_time``), so time spent preempted by other
 load is not counted; rounds are short and many, so the medians skip the rounds
 that other load still disturbed (caches, the sibling core), and the pairing

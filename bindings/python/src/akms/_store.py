@@ -18,7 +18,7 @@ import os
 import threading
 import warnings
 import weakref
-from ctypes import byref, c_bool, c_char_p
+from ctypes import byref, c_bool, c_char_p, c_uint32
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _ffi
@@ -91,14 +91,14 @@ def _code(table: Dict[object, int], cls: Any, value: Any, what: str) -> int:
         return code_of(cls, value, what)  # raises InvalidArgumentError naming the accepted values
 
 
-def _key_version_alg(key: str, version: str, algorithm: Union[Algorithm, str]) -> Tuple[bytes, bytes, int]:
+def _key_version_alg(key: str, version: str, algorithm: Union[Algorithm, str]) -> Tuple[bytes, bytes, Any]:
     """The three arguments every cryptographic call starts with, converted (one call, the fast path)."""
     if key.__class__ is str and version.__class__ is str and "\0" not in key and "\0" not in version:
         k, v = key.encode("utf-8"), version.encode("utf-8")
     else:
         k, v = _cstr(key, "key"), _cstr(version, "version")
     try:
-        return k, v, ALGORITHM_CODES[algorithm]
+        return k, v, _ALGORITHM_ARGS[algorithm]
     except (KeyError, TypeError):
         return k, v, code_of(Algorithm, algorithm, "algorithm")  # raises, naming the accepted values
 
@@ -107,8 +107,12 @@ def _closed() -> StoreClosedError:
     return StoreClosedError(Status.INVALID_ARGUMENT, "the store is closed")
 
 
+# The codes as ready-made c_uint32 arguments: ctypes passes an instance of the declared
+# type as it is, where a Python int is converted on every call. (Passed by value: never
+# changed, shared by all threads.)
+_ALGORITHM_ARGS: Dict[object, c_uint32] = {k: c_uint32(v) for k, v in ALGORITHM_CODES.items()}
 _MSG_DIGEST = MessageType.DIGEST
-_DIGEST_CODE = MESSAGE_TYPE_CODES[MessageType.DIGEST]
+_DIGEST_ARG = c_uint32(MESSAGE_TYPE_CODES[MessageType.DIGEST])
 
 
 def _take_str(out: c_char_p) -> str:
@@ -493,7 +497,7 @@ class Store:
     ) -> bytes:
         """Sign ``data``: a 32-byte digest (``DIGEST``, the default) or the message (``RAW``)."""
         k, v, alg = _key_version_alg(key, version, algorithm)
-        mt = _DIGEST_CODE if message_type is _MSG_DIGEST else _code(
+        mt = _DIGEST_ARG if message_type is _MSG_DIGEST else _code(
             MESSAGE_TYPE_CODES, MessageType, message_type, "message type")
         d = data if data.__class__ is bytes else _buf(data, "data")
         out = _akms_bytes()
@@ -516,7 +520,7 @@ class Store:
     ) -> bool:
         """Whether ``signature`` is valid for ``data``; a wrong signature is ``False``, not an error."""
         k, v, alg = _key_version_alg(key, version, algorithm)
-        mt = _DIGEST_CODE if message_type is _MSG_DIGEST else _code(
+        mt = _DIGEST_ARG if message_type is _MSG_DIGEST else _code(
             MESSAGE_TYPE_CODES, MessageType, message_type, "message type")
         d = data if data.__class__ is bytes else _buf(data, "data")
         sig = signature if signature.__class__ is bytes else _buf(signature, "signature")

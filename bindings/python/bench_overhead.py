@@ -12,8 +12,8 @@ any Python code between calls cost the library itself.
 Both sides run in this one process, on the same store, key and inputs: the C
 loops are a small shared library compiled here with ``cc`` and linked against the
 very libakms that ``akms`` loaded, called once per round through ctypes (timed
-inside C). Each round runs the four series of ``n`` calls one after the other (in
-reverse order in alternate rounds). Time is the thread's CPU time on both sides
+inside C). Each round runs the four series of ``n`` calls one after the other, in
+a new (seeded) random order each round. Time is the thread's CPU time on both sides
 (CLOCK_THREAD_CPUTIME_ID, ``time.thread_time``), so time spent preempted by other
 load is not counted; rounds are short and many, so the medians skip the rounds
 that other load still disturbed (caches, the sibling core), and the pairing
@@ -32,6 +32,7 @@ import argparse
 import ctypes
 import hashlib
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -173,10 +174,12 @@ def measure(op: Op, rounds: int) -> Tuple[float, float, float, float, float, flo
     python_loop(bare, max(1, n // 10))
     python_loop(call, max(1, n // 10))
     series: Dict[str, List[float]] = {"c": [], "cold": [], "bare": [], "store": []}
-    for r in range(rounds):
-        steps = [("c", lambda: c_loop(n)), ("cold", lambda: cold_c_loop(c_loop, n)),
-                 ("bare", lambda: python_loop(bare, n)), ("store", lambda: python_loop(call, n))]
-        for name, step in steps if r % 2 == 0 else reversed(steps):
+    steps = [("c", lambda: c_loop(n)), ("cold", lambda: cold_c_loop(c_loop, n)),
+             ("bare", lambda: python_loop(bare, n)), ("store", lambda: python_loop(call, n))]
+    order = random.Random(0)  # a new order each round: no series always follows the same one
+    for _ in range(rounds):
+        order.shuffle(steps)
+        for name, step in steps:
             t = step()
             if t < 0:
                 raise SystemExit("bench_overhead: a C call failed")
@@ -283,7 +286,7 @@ def operations(store: akms.Store, loops: ctypes.CDLL, scale: float) -> Dict[str,
 
 BOUNDS = {"describe_key": 5.0, "list_keys": 5.0, "list_key_versions": 5.0}  # µs; every other: 3.0
 #: Operations whose rounds are long and noisy (an RSA private-key operation) get more rounds.
-MORE_ROUNDS = {"asymmetric_decrypt": 3}
+MORE_ROUNDS = {"asymmetric_decrypt": 10}
 
 
 def main(argv: Optional[List[str]] = None) -> None:

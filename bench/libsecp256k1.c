@@ -68,6 +68,11 @@ fail:
     return NULL;
 }
 
+const uint8_t *secp_direct_der(const secp_direct *d, size_t *len) {
+    *len = d->der_len;
+    return d->der;
+}
+
 void secp_direct_free(secp_direct *d) {
     if (!d) return;
     if (d->ctx) SECP(context_preallocated_destroy)(d->ctx);

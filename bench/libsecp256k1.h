@@ -14,6 +14,7 @@
 #ifndef AKMS_BENCH_LIBSECP256K1_H
 #define AKMS_BENCH_LIBSECP256K1_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct secp_direct secp_direct;
@@ -22,6 +23,9 @@ typedef struct secp_direct secp_direct;
  * of `digest`; NULL if any step failed. */
 secp_direct *secp_direct_new(const uint8_t seckey[32], const uint8_t digest[32], const uint8_t seed[32]);
 void secp_direct_free(secp_direct *d);
+
+/* The DER signature of the digest (`*len` bytes), as secp_direct_verify_der takes it. */
+const uint8_t *secp_direct_der(const secp_direct *d, size_t *len);
 
 int secp_direct_sign(secp_direct *d);
 int secp_direct_sign_der(secp_direct *d);

@@ -341,13 +341,22 @@ impl Medium for FileMedium {
         }
         let mut end = kept;
         let barrier = append.barrier.min(append.records.len());
-        for part in [&append.records[..barrier], &append.records[barrier..]] {
+        for (i, part) in [&append.records[..barrier], &append.records[barrier..]]
+            .into_iter()
+            .enumerate()
+        {
             if part.is_empty() {
                 continue;
             }
             let mut frames = Vec::new();
             for blob in part {
                 frames.extend_from_slice(&format::frame(blob));
+            }
+            if i == 1 {
+                // After the barrier: the commit mark, kept within one sector (format.rs).
+                let mut padded = format::pad_before(end.at, frames.len() as u64);
+                padded.extend_from_slice(&frames);
+                frames = padded;
             }
             self.write_durably(&mut inner, &file, end.at, &frames)?;
             changed = true;

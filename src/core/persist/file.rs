@@ -57,6 +57,12 @@ impl FileMedium {
     /// Opens (creating if needed) the lock file beside `path` and maps its counter. The store
     /// file itself is opened by [`Medium::open`].
     pub fn new(path: &Path) -> Result<FileMedium> {
+        if path.is_dir() {
+            return Err(Error::Io(format!(
+                "store file {} is a directory",
+                path.display()
+            )));
+        }
         let lock_path = beside(path, ".akms-lock");
         let lock = OpenOptions::new()
             .read(true)

@@ -549,7 +549,7 @@ fn writer_child(store: &Store, stop: Option<PathBuf>) {
         let step = (|| -> akms::Result<()> {
             let (k, v) = store.create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)?;
             println!("LOG: KEY {k} {v}");
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 store.disable_key(&k)?;
                 println!("LOG: DISABLED {k}");
             } else {

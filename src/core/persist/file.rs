@@ -42,6 +42,8 @@ struct Inner {
     /// Set when a failed write may have left the file in an unknown state; every later append
     /// then fails until the store is reopened.
     failed: Option<String>,
+    /// The replacement counter when this opener last looked for a new file.
+    replacements: u64,
 }
 
 /// Holds the exclusive lock until dropped.
@@ -91,6 +93,7 @@ impl FileMedium {
             inner: Mutex::new(Inner {
                 current: None,
                 failed: None,
+                replacements: 0,
             }),
         })
     }
@@ -107,20 +110,25 @@ impl FileMedium {
         }
     }
 
-    /// Makes `inner.current` the file the path names now (after a compaction elsewhere).
-    fn follow(&self, inner: &mut Inner) -> Result<()> {
+    /// Makes `inner.current` the file the path names now (after a compaction elsewhere);
+    /// whether it changed.
+    fn follow(&self, inner: &mut Inner) -> Result<bool> {
+        inner.replacements = self.shm.replacements();
         let now = match std::fs::metadata(&self.path) {
             Ok(m) => Some(id_of(&m)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io_error("reading", &self.path, &e)),
         };
         if now.is_some() && inner.current.as_ref().map(|c| c.1) == now {
-            return Ok(());
+            return Ok(false);
         }
-        if let Some(opened) = self.open_path()? {
-            inner.current = Some(opened);
+        match self.open_path()? {
+            Some(opened) => {
+                inner.current = Some(opened);
+                Ok(true)
+            }
+            None => Ok(false),
         }
-        Ok(())
     }
 
     /// The records of `file` (identity `id`) after `from`, or all of them if `from` is in
@@ -227,6 +235,7 @@ impl FileMedium {
             let _ = std::fs::remove_file(&tmp);
         }
         let (file, id, end) = result?;
+        self.shm.bump_replacements();
         // The rename is done: the new file is the store even if the directory sync fails
         // (the data is synced; only the name may not survive a power loss yet).
         let _ = sync_dir(&self.path);
@@ -241,6 +250,7 @@ impl Medium for FileMedium {
 
     fn open(&self) -> Result<Option<(Vec<u8>, Cursor)>> {
         let mut inner = self.inner.lock();
+        inner.replacements = self.shm.replacements();
         let Some((file, id)) = self.open_path()? else {
             return Ok(None);
         };
@@ -300,7 +310,10 @@ impl Medium for FileMedium {
 
     fn read(&self, from: &Cursor) -> Result<Tail> {
         let mut inner = self.inner.lock();
-        self.follow(&mut inner)?;
+        // Only a compaction (counted in the shared page) puts a new file under the path.
+        if inner.current.is_none() || self.shm.replacements() != inner.replacements {
+            self.follow(&mut inner)?;
+        }
         let Some((file, id)) = &inner.current else {
             return Err(Error::Io(format!(
                 "store file {} has disappeared",
@@ -319,7 +332,11 @@ impl Medium for FileMedium {
             )));
         }
         let _section = section(&self.lock, &self.path)?;
-        self.follow(&mut inner)?;
+        if self.follow(&mut inner)? {
+            // A new file under the path (announced by its compaction, or put there by someone
+            // else): make sure every other opener looks for it too.
+            self.shm.bump_replacements();
+        }
         let Some((file, id)) = inner.current.as_ref().map(|(f, id)| (f.try_clone(), *id)) else {
             return Err(Error::Io(format!(
                 "store file {} has disappeared",

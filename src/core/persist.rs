@@ -198,7 +198,7 @@ impl SealedJournal {
                     }
                     None => kdf_from_env()?,
                 };
-                let salt: [u8; 16] = rand::rng().random();
+                let salt: [u8; 16] = crate::core::id::rng().random();
                 let sealer = Sealer::derive(passphrase, &salt, params)?;
                 let ours = Header::new(params, salt).encode(&sealer)?;
                 let (blob, cursor) = medium.create(&ours)?;

@@ -31,7 +31,8 @@ const MODE: u32 = 0o600;
 /// A store file and its lock file, as one opener holds them.
 pub struct FileMedium {
     path: PathBuf,
-    lock: File,
+    /// The lock file, opened by the process that holds it (see [`FileMedium::section`]).
+    lock: Mutex<(u32, File)>,
     shm: Shm,
     inner: Mutex<Inner>,
 }
@@ -47,9 +48,9 @@ struct Inner {
 }
 
 /// Holds the exclusive lock until dropped.
-struct Section<'a>(&'a File);
+struct Section(File);
 
-impl Drop for Section<'_> {
+impl Drop for Section {
     fn drop(&mut self) {
         let _ = self.0.unlock();
     }
@@ -65,17 +66,9 @@ impl FileMedium {
                 path.display()
             )));
         }
-        let lock_path = beside(path, ".akms-lock");
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(MODE)
-            .open(&lock_path)
-            .map_err(|e| io_error("opening the lock file of", path, &e))?;
+        let lock = open_lock(path)?;
         {
-            let _section = section(&lock, path)?;
+            let _section = lock_section(&lock, path)?;
             let len = lock
                 .metadata()
                 .map_err(|e| io_error("reading the lock file of", path, &e))?
@@ -88,7 +81,7 @@ impl FileMedium {
         let shm = Shm::map(&lock).map_err(|e| io_error("mapping the lock file of", path, &e))?;
         Ok(FileMedium {
             path: path.to_path_buf(),
-            lock,
+            lock: Mutex::new((std::process::id(), lock)),
             shm,
             inner: Mutex::new(Inner {
                 current: None,
@@ -96,6 +89,19 @@ impl FileMedium {
                 replacements: 0,
             }),
         })
+    }
+
+    /// Takes the exclusive lock. `flock` locks belong to an open file description, which a
+    /// forked child shares with its parent: a store opened before a fork (a pre-forking server
+    /// that opens it in the master) would not exclude its twin. So each process takes the lock
+    /// through a description of its own, opened on first use in that process.
+    fn section(&self) -> Result<Section> {
+        let mut lock = self.lock.lock();
+        let me = std::process::id();
+        if lock.0 != me {
+            *lock = (me, open_lock(&self.path)?);
+        }
+        lock_section(&lock.1, &self.path)
     }
 
     /// Opens the file the path names now, if it exists.
@@ -273,7 +279,7 @@ impl Medium for FileMedium {
 
     fn create(&self, header: &[u8]) -> Result<(Vec<u8>, Cursor)> {
         let mut inner = self.inner.lock();
-        let _section = section(&self.lock, &self.path)?;
+        let _section = self.section()?;
         // Another opener may have created it while this one derived its key.
         if let Some((file, id)) = self.open_path()? {
             let len = file
@@ -331,7 +337,7 @@ impl Medium for FileMedium {
                 self.path.display()
             )));
         }
-        let _section = section(&self.lock, &self.path)?;
+        let _section = self.section()?;
         if self.follow(&mut inner)? {
             // A new file under the path (announced by its compaction, or put there by someone
             // else): make sure every other opener looks for it too.
@@ -397,7 +403,7 @@ impl Medium for FileMedium {
 
     fn compact(&self, from: &Cursor, header: &[u8], records: &[Vec<u8>]) -> Result<Option<Cursor>> {
         let mut inner = self.inner.lock();
-        let _section = section(&self.lock, &self.path)?;
+        let _section = self.section()?;
         self.follow(&mut inner)?;
         let Some((file, id)) = &inner.current else {
             return Ok(None);
@@ -420,10 +426,25 @@ impl Medium for FileMedium {
     }
 }
 
-fn section<'a>(lock: &'a File, path: &Path) -> Result<Section<'a>> {
-    lock.lock()
+/// Opens (creating, `0600`) the lock file beside `path`.
+fn open_lock(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(MODE)
+        .open(beside(path, ".akms-lock"))
+        .map_err(|e| io_error("opening the lock file of", path, &e))
+}
+
+fn lock_section(lock: &File, path: &Path) -> Result<Section> {
+    let held = lock
+        .try_clone()
         .map_err(|e| io_error("locking the lock file of", path, &e))?;
-    Ok(Section(lock))
+    held.lock()
+        .map_err(|e| io_error("locking the lock file of", path, &e))?;
+    Ok(Section(held))
 }
 
 /// `path` with `suffix` appended to its file name.

@@ -1,8 +1,28 @@
-//! Identifiers: random lowercase UUIDs (version 4) for keys, versions and requests.
+//! Identifiers: random lowercase UUIDs (version 4) for keys, versions and requests; and the
+//! fork-safe random generator they (and the store file's nonces) are drawn from.
+
+use std::cell::Cell;
 
 use rand::rand_core::UnwrapErr;
 use rand::rngs::SysRng;
 use rand::RngExt;
+
+/// The thread's random generator (`rand::rng()`), reseeded from the operating system first if
+/// the process has forked since this thread last drew from it. `rand`'s thread generator is not
+/// reseeded on fork: without this, the children of a pre-forking server (Python's
+/// multiprocessing "fork", gunicorn's preload) would all draw the same numbers — the same AEAD
+/// nonces under the same store key. (Ids come from the operating system: see [`new_uuid`].)
+pub fn rng() -> rand::rngs::ThreadRng {
+    thread_local!(static SEEDED_IN: Cell<u32> = const { Cell::new(0) });
+    let mut rng = rand::rng();
+    let me = std::process::id();
+    let _ = SEEDED_IN.try_with(|pid| {
+        if pid.get() != me && rng.reseed().is_ok() {
+            pid.set(me);
+        }
+    });
+    rng
+}
 
 /// A fresh random UUID, lowercase, e.g. `"1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"`.
 ///

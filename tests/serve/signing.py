@@ -52,11 +52,26 @@ def rpc(server, action, params=None, key=ADMIN, when=None, nonce=None, tamper=No
     return requests.post(server.url + "/?" + urlencode(p, quote_via=quote), timeout=30)
 
 
-def aws(server, operation, body, key=ADMIN, when=None, send_body=None, region="us-east-1"):
-    """A SigV4-signed AWS KMS request made with botocore's signer."""
-    data = json.dumps(body).encode()
+def aws_signed(server, operation, body, key=ADMIN, when=None, region="us-east-1"):
+    """(headers, body bytes) of a SigV4-signed AWS KMS request made with botocore's signer;
+    `body` is a dict (sent as JSON) or raw bytes."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
     req = AWSRequest(method="POST", url=server.url + "/", data=data,
                      headers={"X-Amz-Target": f"TrentService.{operation}", "Content-Type": "application/x-amz-json-1.1"})
     with mock.patch("botocore.auth.get_current_datetime", return_value=when or utc_now()):
         SigV4Auth(Credentials(*key), "kms", region).add_auth(req)
-    return requests.post(server.url + "/", headers=dict(req.headers), data=data if send_body is None else send_body, timeout=30)
+    return dict(req.headers), data
+
+
+def aws(server, operation, body, key=ADMIN, when=None, send_body=None, region="us-east-1"):
+    """A SigV4-signed AWS KMS request, sent (`send_body` replaces the signed body)."""
+    headers, data = aws_signed(server, operation, body, key, when, region)
+    return requests.post(server.url + "/", headers=headers, data=data if send_body is None else send_body, timeout=30)
+
+
+def aws_raw(server, operation, body, key=ADMIN):
+    """The bytes of a keep-alive HTTP/1.1 request, for raw sockets."""
+    headers, data = aws_signed(server, operation, body, key)
+    head = f"POST / HTTP/1.1\r\nHost: {server.hostport}\r\nContent-Length: {len(data)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return head.encode() + b"\r\n" + data

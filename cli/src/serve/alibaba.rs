@@ -42,7 +42,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
 
 /// The akms operation of `action`, if it is one of ours.
 pub fn operation(action: &str) -> Option<&'static str> {
-    ACTIONS.iter().find(|(a, _)| *a == action).map(|(_, op)| *op)
+    ACTIONS
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map(|(_, op)| *op)
 }
 
 /// The action a request names (header or parameter), without parsing the body.
@@ -50,7 +53,11 @@ pub fn action_of(req: &Request) -> Option<String> {
     if let Some(a) = req.header("x-acs-action") {
         return Some(a.trim().to_owned());
     }
-    parse_form(&req.query).ok()?.into_iter().find(|(k, _)| k == "Action").map(|(_, v)| v)
+    parse_form(&req.query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v)
 }
 
 pub fn error_response(fault: &Fault, request_id: &str) -> Response {
@@ -70,11 +77,13 @@ pub fn error_response(fault: &Fault, request_id: &str) -> Response {
 /// The request's parameters: query, then a form body.
 fn parameters(req: &Request) -> Result<Vec<(String, String)>, Fault> {
     let mut params = parse_form(&req.query).map_err(Fault::invalid)?;
-    let form = req
-        .header("content-type")
-        .is_some_and(|c| c.trim_start().starts_with("application/x-www-form-urlencoded"));
+    let form = req.header("content-type").is_some_and(|c| {
+        c.trim_start()
+            .starts_with("application/x-www-form-urlencoded")
+    });
     if form && !req.body.is_empty() {
-        let body = std::str::from_utf8(&req.body).map_err(|_| Fault::invalid("the form body is not UTF-8"))?;
+        let body = std::str::from_utf8(&req.body)
+            .map_err(|_| Fault::invalid("the form body is not UTF-8"))?;
         params.extend(parse_form(body).map_err(Fault::invalid)?);
     }
     Ok(params)
@@ -88,12 +97,21 @@ fn claimed_key(req: &Request, params: &[(String, String)]) -> String {
         }
         return String::new();
     }
-    params.iter().rev().find(|(k, _)| k == "AccessKeyId").map_or_else(String::new, |(_, v)| v.clone())
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "AccessKeyId")
+        .map_or_else(String::new, |(_, v)| v.clone())
 }
 
 pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
     let mut outcome = Outcome {
-        response: Response { status: 200, content_type: "", headers: vec![], body: vec![] },
+        response: Response {
+            status: 200,
+            content_type: "",
+            headers: vec![],
+            body: vec![],
+        },
         operation: None,
         access_key_id: String::new(),
         principal: None,
@@ -104,15 +122,31 @@ pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
         outcome.access_key_id = claimed_key(req, &params);
         let action = match req.header("x-acs-action") {
             Some(a) => Some(a.trim().to_owned()),
-            None => params.iter().rev().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()),
+            None => params
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "Action")
+                .map(|(_, v)| v.clone()),
         };
         outcome.operation = action.as_deref().and_then(operation);
-        let authn = auth::verify_alibaba(req, &params, &server.credentials, &server.nonces, super::handler::now_secs())?;
-        let principal = server.credentials.get(&authn.access_key_id).expect("verified keys are listed");
+        let authn = auth::verify_alibaba(
+            req,
+            &params,
+            &server.credentials,
+            &server.nonces,
+            super::handler::now_secs(),
+        )?;
+        let principal = server
+            .credentials
+            .get(&authn.access_key_id)
+            .expect("verified keys are listed");
         outcome.principal = Some(principal.store.principal().to_owned());
         let action = action.ok_or_else(|| Fault::missing("Action"))?;
         if outcome.operation.is_none() {
-            return Err(Fault::new(super::errors::Kind::UnknownAction, format!("the action {action:?} is not supported")));
+            return Err(Fault::new(
+                super::errors::Kind::UnknownAction,
+                format!("the action {action:?} is not supported"),
+            ));
         }
         let p = Params(&params);
         call(server, &principal.store, &action, &p)
@@ -135,15 +169,26 @@ struct Params<'a>(&'a [(String, String)]);
 
 impl Params<'_> {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     fn req(&self, name: &str) -> Result<&str, Fault> {
-        self.get(name).filter(|v| !v.is_empty()).ok_or_else(|| Fault::missing(name))
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Fault::missing(name))
     }
     fn b64(&self, name: &str) -> Result<Vec<u8>, Fault> {
         b64_decode(name, self.req(name)?)
     }
-    fn number(&self, name: &str, default: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32, Fault> {
+    fn number(
+        &self,
+        name: &str,
+        default: u32,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<u32, Fault> {
         match self.get(name).filter(|v| !v.is_empty()) {
             None => Ok(default),
             Some(v) => v
@@ -151,11 +196,19 @@ impl Params<'_> {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| range.contains(n))
-                .ok_or_else(|| Fault::invalid(format!("{name} must be a number from {} to {}", range.start(), range.end()))),
+                .ok_or_else(|| {
+                    Fault::invalid(format!(
+                        "{name} must be a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ))
+                }),
         }
     }
     fn algorithm(&self) -> Result<Algorithm, Fault> {
-        self.req("Algorithm")?.parse().map_err(|e: akms::Error| Fault::invalid(e.message()))
+        self.req("Algorithm")?
+            .parse()
+            .map_err(|e: akms::Error| Fault::invalid(e.message()))
     }
 }
 
@@ -176,7 +229,11 @@ fn key_id_of(server: &Server, key: &str) -> String {
 /// A key's metadata in Alibaba's shape.
 fn metadata(server: &Server, key: &str) -> Result<Value, Fault> {
     let m = server.root.describe_key(key)?;
-    let primary = server.root.list_key_versions(&m.key_id)?.last().map(|v| v.key_version_id.clone());
+    let primary = server
+        .root
+        .list_key_versions(&m.key_id)?
+        .last()
+        .map(|v| v.key_version_id.clone());
     let mut v = json!({
         "KeyId": m.key_id,
         "Arn": key_arn(&m.key_id),
@@ -203,7 +260,12 @@ fn page<T: Clone>(p: &Params, items: &[T]) -> Result<(Vec<T>, u32, u32), Fault> 
     let number = p.number("PageNumber", 1, 1..=u32::MAX)?;
     let size = p.number("PageSize", 10, 1..=100)?;
     let start = (number as usize - 1).saturating_mul(size as usize);
-    let slice = items.iter().skip(start).take(size as usize).cloned().collect();
+    let slice = items
+        .iter()
+        .skip(start)
+        .take(size as usize)
+        .cloned()
+        .collect();
     Ok((slice, number, size))
 }
 
@@ -219,13 +281,19 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
     Ok(match action {
         "CreateKey" => {
             let spec = p.get("KeySpec").unwrap_or("Aliyun_AES_256");
-            let spec: KeySpec = spec
-                .parse()
-                .map_err(|_| Fault::invalid(format!("KeySpec {spec:?} is not supported (asymmetric specs only)")))?;
+            let spec: KeySpec = spec.parse().map_err(|_| {
+                Fault::invalid(format!(
+                    "KeySpec {spec:?} is not supported (asymmetric specs only)"
+                ))
+            })?;
             let usage = p.get("KeyUsage").unwrap_or("ENCRYPT/DECRYPT");
-            let usage: KeyUsage = usage.parse().map_err(|e: akms::Error| Fault::invalid(e.message()))?;
+            let usage: KeyUsage = usage
+                .parse()
+                .map_err(|e: akms::Error| Fault::invalid(e.message()))?;
             if let Some(origin) = p.get("Origin").filter(|o| *o != "Aliyun_KMS") {
-                return Err(Fault::invalid(format!("Origin {origin:?} is not supported")));
+                return Err(Fault::invalid(format!(
+                    "Origin {origin:?} is not supported"
+                )));
             }
             let (id, _) = store.create_key(spec, usage, p.get("Description"))?;
             json!({"KeyMetadata": metadata(server, &id)?})
@@ -238,8 +306,10 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
         "ListKeys" => {
             let keys = store.list_keys()?;
             let (items, number, size) = page(p, &keys)?;
-            let items: Vec<Value> =
-                items.iter().map(|k| json!({"KeyId": k.key_id, "KeyArn": key_arn(&k.key_id)})).collect();
+            let items: Vec<Value> = items
+                .iter()
+                .map(|k| json!({"KeyId": k.key_id, "KeyArn": key_arn(&k.key_id)}))
+                .collect();
             json!({"Keys": {"Key": items}, "TotalCount": keys.len(), "PageNumber": number, "PageSize": size})
         }
         "CreateKeyVersion" => {
@@ -247,16 +317,25 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
             let version = store.create_key_version(key)?;
             let key_id = key_id_of(server, key);
             let versions = server.root.list_key_versions(&key_id)?;
-            let v = versions.iter().find(|v| v.key_version_id == version).ok_or_else(|| Fault::invalid("version vanished"))?;
+            let v = versions
+                .iter()
+                .find(|v| v.key_version_id == version)
+                .ok_or_else(|| Fault::invalid("version vanished"))?;
             json!({"KeyVersion": version_json(v)})
         }
         "DescribeKeyVersion" => {
             let key = p.req("KeyId")?;
             let version = p.req("KeyVersionId")?;
             let versions = store.list_key_versions(key)?;
-            let v = versions.iter().find(|v| v.key_version_id == version).ok_or_else(|| {
-                Fault::new(super::errors::Kind::VersionNotFound, format!("key {key} has no version {version:?}"))
-            })?;
+            let v = versions
+                .iter()
+                .find(|v| v.key_version_id == version)
+                .ok_or_else(|| {
+                    Fault::new(
+                        super::errors::Kind::VersionNotFound,
+                        format!("key {key} has no version {version:?}"),
+                    )
+                })?;
             json!({"KeyVersion": version_json(v)})
         }
         "ListKeyVersions" => {
@@ -283,8 +362,10 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
             } else {
                 vec![store.describe_key(p.req("KeyId")?)?]
             };
-            let mut aliases: Vec<(String, String)> =
-                keys.iter().flat_map(|k| k.aliases.iter().map(|a| (a.clone(), k.key_id.clone()))).collect();
+            let mut aliases: Vec<(String, String)> = keys
+                .iter()
+                .flat_map(|k| k.aliases.iter().map(|a| (a.clone(), k.key_id.clone())))
+                .collect();
             aliases.sort();
             let (items, number, size) = page(p, &aliases)?;
             let items: Vec<Value> = items.iter().map(|(a, k)| alias_json(a, k)).collect();
@@ -300,7 +381,10 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
         }
         "ScheduleKeyDeletion" => {
             let days = p.req("PendingWindowInDays")?;
-            let days: u32 = days.trim().parse().map_err(|_| Fault::invalid("PendingWindowInDays must be a number of days"))?;
+            let days: u32 = days
+                .trim()
+                .parse()
+                .map_err(|_| Fault::invalid("PendingWindowInDays must be a number of days"))?;
             store.schedule_key_deletion(p.req("KeyId")?, days)?;
             json!({})
         }
@@ -322,7 +406,8 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
         "AsymmetricVerify" => {
             let (key, version, alg) = (p.req("KeyId")?, p.req("KeyVersionId")?, p.algorithm()?);
             let (digest, sig) = (p.b64("Digest")?, p.b64("Value")?);
-            let ok = store.asymmetric_verify(key, version, alg, MessageType::Digest, &digest, &sig)?;
+            let ok =
+                store.asymmetric_verify(key, version, alg, MessageType::Digest, &digest, &sig)?;
             json!({"KeyId": key_id_of(server, key), "KeyVersionId": version, "Value": ok})
         }
         "AsymmetricEncrypt" => {
@@ -337,6 +422,11 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
             let pt = store.asymmetric_decrypt(key, version, alg, &ct)?;
             json!({"KeyId": key_id_of(server, key), "KeyVersionId": version, "Plaintext": b64_encode(&pt)})
         }
-        other => return Err(Fault::new(super::errors::Kind::UnknownAction, format!("the action {other:?} is not supported"))),
+        other => {
+            return Err(Fault::new(
+                super::errors::Kind::UnknownAction,
+                format!("the action {other:?} is not supported"),
+            ))
+        }
     })
 }

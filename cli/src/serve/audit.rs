@@ -74,9 +74,17 @@ impl AuditLog {
             Box::new(std::io::stdout())
         } else {
             use std::os::unix::fs::OpenOptionsExt;
-            Box::new(std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(target)?)
+            Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .mode(0o600)
+                    .open(target)?,
+            )
         };
-        Ok(AuditLog { out: Some(Mutex::new(out)) })
+        Ok(AuditLog {
+            out: Some(Mutex::new(out)),
+        })
     }
 
     /// Writes `line` and flushes it. A failed write is reported on stderr (once per failure)

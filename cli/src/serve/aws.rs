@@ -39,7 +39,9 @@ pub const OPERATIONS: &[(&str, &str)] = &[
 
 /// The operation a request names in `X-Amz-Target`.
 pub fn operation_of(req: &Request) -> Option<&str> {
-    req.header("x-amz-target")?.trim().strip_prefix("TrentService.")
+    req.header("x-amz-target")?
+        .trim()
+        .strip_prefix("TrentService.")
 }
 
 fn akms_operation(op: &str) -> Option<&'static str> {
@@ -100,7 +102,10 @@ fn alg_from_aws(s: &str) -> Option<Algorithm> {
 }
 
 fn alg_to_aws(a: Algorithm) -> &'static str {
-    ALGORITHMS.iter().find(|(_, x)| *x == a).map_or("", |(n, _)| n)
+    ALGORITHMS
+        .iter()
+        .find(|(_, x)| *x == a)
+        .map_or("", |(n, _)| n)
 }
 
 /// `SigningAlgorithms` or `EncryptionAlgorithms` of a key, with the field name.
@@ -126,8 +131,12 @@ pub fn error_response(fault: &Fault, request_id: &str) -> Response {
     Response {
         status: row.aws_http,
         content_type: CONTENT_TYPE,
-        headers: vec![("x-amzn-errortype", row.aws_type.to_owned()), ("x-amzn-requestid", request_id.to_owned())],
-        body: serde_json::to_vec(&json!({"__type": row.aws_type, "message": fault.message})).unwrap_or_default(),
+        headers: vec![
+            ("x-amzn-errortype", row.aws_type.to_owned()),
+            ("x-amzn-requestid", request_id.to_owned()),
+        ],
+        body: serde_json::to_vec(&json!({"__type": row.aws_type, "message": fault.message}))
+            .unwrap_or_default(),
     }
 }
 
@@ -140,7 +149,12 @@ fn claimed_key(req: &Request) -> String {
 
 pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
     let mut outcome = Outcome {
-        response: Response { status: 200, content_type: CONTENT_TYPE, headers: vec![], body: vec![] },
+        response: Response {
+            status: 200,
+            content_type: CONTENT_TYPE,
+            headers: vec![],
+            body: vec![],
+        },
         operation: None,
         access_key_id: claimed_key(req),
         principal: None,
@@ -150,26 +164,46 @@ pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
     outcome.operation = op.as_deref().and_then(akms_operation);
     let result = (|| -> Result<Value, Fault> {
         let (authn, region) = sigv4::verify(req, &server.credentials, super::handler::now_secs())?;
-        let principal = server.credentials.get(&authn.access_key_id).expect("verified keys are listed");
+        let principal = server
+            .credentials
+            .get(&authn.access_key_id)
+            .expect("verified keys are listed");
         outcome.principal = Some(principal.store.principal().to_owned());
-        let op = op.ok_or_else(|| Fault::new(Kind::UnknownAction, "X-Amz-Target must be TrentService.<Operation>"))?;
+        let op = op.ok_or_else(|| {
+            Fault::new(
+                Kind::UnknownAction,
+                "X-Amz-Target must be TrentService.<Operation>",
+            )
+        })?;
         if outcome.operation.is_none() {
-            return Err(Fault::new(Kind::UnknownAction, format!("the operation {op:?} is not supported")));
+            return Err(Fault::new(
+                Kind::UnknownAction,
+                format!("the operation {op:?} is not supported"),
+            ));
         }
         let body: Value = if req.body.is_empty() {
             json!({})
         } else {
-            serde_json::from_slice(&req.body).map_err(|e| Fault::invalid(format!("the body is not JSON: {e}")))?
+            serde_json::from_slice(&req.body)
+                .map_err(|e| Fault::invalid(format!("the body is not JSON: {e}")))?
         };
         let Value::Object(input) = body else {
             return Err(Fault::invalid("the body must be a JSON object"));
         };
-        let ctx = Ctx { server, store: &principal.store, region: &region, input: &input };
+        let ctx = Ctx {
+            server,
+            store: &principal.store,
+            region: &region,
+            input: &input,
+        };
         ctx.call(&op)
     })();
     match result {
         Ok(body) => {
-            outcome.response.headers.push(("x-amzn-requestid", request_id.to_owned()));
+            outcome
+                .response
+                .headers
+                .push(("x-amzn-requestid", request_id.to_owned()));
             outcome.response.body = serde_json::to_vec(&body).unwrap_or_default();
         }
         Err(fault) => {
@@ -200,7 +234,10 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn arn(&self, key_id: &str) -> String {
-        format!("arn:aws:kms:{}:{}:key/{key_id}", self.region, self.server.account)
+        format!(
+            "arn:aws:kms:{}:{}:key/{key_id}",
+            self.region, self.server.account
+        )
     }
 
     fn opt_str(&self, name: &str) -> Result<Option<&str>, Fault> {
@@ -212,7 +249,9 @@ impl Ctx<'_> {
     }
 
     fn str(&self, name: &str) -> Result<&str, Fault> {
-        self.opt_str(name)?.filter(|s| !s.is_empty()).ok_or_else(|| Fault::missing(name))
+        self.opt_str(name)?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Fault::missing(name))
     }
 
     fn blob(&self, name: &str) -> Result<Vec<u8>, Fault> {
@@ -222,7 +261,10 @@ impl Ctx<'_> {
     fn opt_int(&self, name: &str) -> Result<Option<i64>, Fault> {
         match self.input.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_i64().map(Some).ok_or_else(|| Fault::invalid(format!("{name} must be an integer"))),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| Fault::invalid(format!("{name} must be an integer"))),
         }
     }
 
@@ -232,13 +274,19 @@ impl Ctx<'_> {
             // arn:PARTITION:kms:REGION:ACCOUNT:key/ID or ...:alias/NAME
             let parts: Vec<&str> = rest.splitn(5, ':').collect();
             if parts.len() != 5 || parts[1] != "kms" {
-                return Err(Fault::new(Kind::KeyNotFound, format!("{given:?} is not a KMS key ARN")));
+                return Err(Fault::new(
+                    Kind::KeyNotFound,
+                    format!("{given:?} is not a KMS key ARN"),
+                ));
             }
             let resource = parts[4];
             return match resource.strip_prefix("key/") {
                 Some(id) => Ok(id.to_ascii_lowercase()),
                 None if resource.starts_with("alias/") => Ok(resource.to_owned()),
-                None => Err(Fault::new(Kind::KeyNotFound, format!("{given:?} is not a key or alias ARN"))),
+                None => Err(Fault::new(
+                    Kind::KeyNotFound,
+                    format!("{given:?} is not a key or alias ARN"),
+                )),
             };
         }
         if given.starts_with("alias/") {
@@ -254,7 +302,9 @@ impl Ctx<'_> {
         let server = self.server;
         match server.root.list_key_versions(&name) {
             Ok(versions) => {
-                let newest = versions.last().ok_or_else(|| Fault::new(Kind::KeyNotFound, "the key has no versions"))?;
+                let newest = versions
+                    .last()
+                    .ok_or_else(|| Fault::new(Kind::KeyNotFound, "the key has no versions"))?;
                 Ok(Target {
                     key: name,
                     key_id: newest.key_id.clone(),
@@ -264,7 +314,12 @@ impl Ctx<'_> {
             }
             Err(e) if e.status() == akms::Status::NotFound && akms::core::id::is_uuid(&name) => {
                 let owner = self.owner_of_version(&name).ok_or_else(|| Fault::from(e))?;
-                Ok(Target { key: owner.clone(), key_id: owner, version: name, explicit_version: true })
+                Ok(Target {
+                    key: owner.clone(),
+                    key_id: owner,
+                    version: name,
+                    explicit_version: true,
+                })
             }
             Err(e) => Err(e.into()),
         }
@@ -273,11 +328,19 @@ impl Ctx<'_> {
     /// The key a version id belongs to (cached; the cache is refreshed on a miss).
     fn owner_of_version(&self, version: &str) -> Option<String> {
         let server = self.server;
-        if let Some(k) = server.version_owner.lock().unwrap_or_else(|p| p.into_inner()).get(version) {
+        if let Some(k) = server
+            .version_owner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(version)
+        {
             return Some(k.clone());
         }
         let keys = server.root.list_keys().ok()?;
-        let mut map = server.version_owner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = server
+            .version_owner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         for k in keys {
             if let Ok(vs) = server.root.list_key_versions(&k.key_id) {
                 for v in vs {
@@ -328,8 +391,13 @@ impl Ctx<'_> {
     fn algorithm(&self, field: &str) -> Result<Algorithm, Fault> {
         let name = self.opt_str(field)?.unwrap_or("SYMMETRIC_DEFAULT");
         alg_from_aws(name).ok_or_else(|| {
-            if name == "SYMMETRIC_DEFAULT" || ALGORITHMS.iter().all(|(n, _)| *n != name) && !name.is_empty() {
-                Fault::new(Kind::Incompatible, format!("{field} {name:?} is not supported by this key"))
+            if name == "SYMMETRIC_DEFAULT"
+                || ALGORITHMS.iter().all(|(n, _)| *n != name) && !name.is_empty()
+            {
+                Fault::new(
+                    Kind::Incompatible,
+                    format!("{field} {name:?} is not supported by this key"),
+                )
             } else {
                 Fault::invalid(format!("{field} {name:?} is not valid"))
             }
@@ -340,7 +408,9 @@ impl Ctx<'_> {
         match self.opt_str("MessageType")?.unwrap_or("RAW") {
             "RAW" => Ok(MessageType::Raw),
             "DIGEST" => Ok(MessageType::Digest),
-            other => Err(Fault::invalid(format!("MessageType {other:?} must be RAW or DIGEST"))),
+            other => Err(Fault::invalid(format!(
+                "MessageType {other:?} must be RAW or DIGEST"
+            ))),
         }
     }
 
@@ -352,7 +422,9 @@ impl Ctx<'_> {
         }
         let start = match self.opt_str("Marker")? {
             None => 0,
-            Some(m) => m.parse::<usize>().map_err(|_| Fault::invalid("Marker is not one this server returned"))?,
+            Some(m) => m
+                .parse::<usize>()
+                .map_err(|_| Fault::invalid("Marker is not one this server returned"))?,
         };
         Ok((start, limit as usize))
     }
@@ -371,17 +443,26 @@ impl Ctx<'_> {
         let store = self.store;
         Ok(match op {
             "CreateKey" => {
-                let spec_name = match (self.opt_str("KeySpec")?, self.opt_str("CustomerMasterKeySpec")?) {
+                let spec_name = match (
+                    self.opt_str("KeySpec")?,
+                    self.opt_str("CustomerMasterKeySpec")?,
+                ) {
                     (Some(s), _) | (None, Some(s)) => s,
                     (None, None) => "SYMMETRIC_DEFAULT",
                 };
-                let spec = spec_from_aws(spec_name)
-                    .ok_or_else(|| Fault::invalid(format!("KeySpec {spec_name:?} is not supported (asymmetric specs only)")))?;
+                let spec = spec_from_aws(spec_name).ok_or_else(|| {
+                    Fault::invalid(format!(
+                        "KeySpec {spec_name:?} is not supported (asymmetric specs only)"
+                    ))
+                })?;
                 let usage_name = self.opt_str("KeyUsage")?.unwrap_or("ENCRYPT_DECRYPT");
-                let usage = usage_from_aws(usage_name)
-                    .ok_or_else(|| Fault::invalid(format!("KeyUsage {usage_name:?} is not supported")))?;
+                let usage = usage_from_aws(usage_name).ok_or_else(|| {
+                    Fault::invalid(format!("KeyUsage {usage_name:?} is not supported"))
+                })?;
                 if let Some(origin) = self.opt_str("Origin")?.filter(|o| *o != "AWS_KMS") {
-                    return Err(Fault::invalid(format!("Origin {origin:?} is not supported")));
+                    return Err(Fault::invalid(format!(
+                        "Origin {origin:?} is not supported"
+                    )));
                 }
                 let (id, _) = store.create_key(spec, usage, self.opt_str("Description")?)?;
                 json!({"KeyMetadata": self.metadata(&id)?})
@@ -393,7 +474,11 @@ impl Ctx<'_> {
             }
             "ListKeys" => {
                 let keys = store.list_keys()?;
-                self.page(keys, "Keys", |k| json!({"KeyId": k.key_id, "KeyArn": self.arn(&k.key_id)}))?
+                self.page(
+                    keys,
+                    "Keys",
+                    |k| json!({"KeyId": k.key_id, "KeyArn": self.arn(&k.key_id)}),
+                )?
             }
             "ListAliases" => {
                 let only = match self.opt_str("KeyId")? {
@@ -445,7 +530,8 @@ impl Ctx<'_> {
             "ScheduleKeyDeletion" => {
                 let t = self.target("KeyId")?;
                 let days = self.opt_int("PendingWindowInDays")?.unwrap_or(30);
-                let days = u32::try_from(days).map_err(|_| Fault::invalid("PendingWindowInDays must be from 7 to 30"))?;
+                let days = u32::try_from(days)
+                    .map_err(|_| Fault::invalid("PendingWindowInDays must be from 7 to 30"))?;
                 store.schedule_key_deletion(&t.key, days)?;
                 let m = self.server.root.describe_key(&t.key_id)?;
                 json!({
@@ -462,7 +548,10 @@ impl Ctx<'_> {
                 let mut out = self.key_fields(&t);
                 let (field, algs) = algorithms(m.key_spec, m.key_usage);
                 out.insert("PublicKey".into(), json!(pem_body(&pem)));
-                out.insert("CustomerMasterKeySpec".into(), json!(spec_to_aws(m.key_spec)));
+                out.insert(
+                    "CustomerMasterKeySpec".into(),
+                    json!(spec_to_aws(m.key_spec)),
+                );
                 out.insert("KeySpec".into(), json!(spec_to_aws(m.key_spec)));
                 out.insert("KeyUsage".into(), json!(usage_to_aws(m.key_usage)));
                 out.insert(field.into(), json!(algs));
@@ -476,12 +565,23 @@ impl Ctx<'_> {
                 let mut out = self.key_fields(&t);
                 out.insert("SigningAlgorithm".into(), json!(alg_to_aws(alg)));
                 if op == "Sign" {
-                    let sig = store.asymmetric_sign(&t.key, &t.version, alg, message_type, &message)?;
+                    let sig =
+                        store.asymmetric_sign(&t.key, &t.version, alg, message_type, &message)?;
                     out.insert("Signature".into(), json!(b64_encode(&sig)));
                 } else {
                     let sig = self.blob("Signature")?;
-                    if !store.asymmetric_verify(&t.key, &t.version, alg, message_type, &message, &sig)? {
-                        return Err(Fault::new(Kind::InvalidSignature, "the signature is not valid"));
+                    if !store.asymmetric_verify(
+                        &t.key,
+                        &t.version,
+                        alg,
+                        message_type,
+                        &message,
+                        &sig,
+                    )? {
+                        return Err(Fault::new(
+                            Kind::InvalidSignature,
+                            "the signature is not valid",
+                        ));
                     }
                     out.insert("SignatureValid".into(), json!(true));
                 }
@@ -507,7 +607,12 @@ impl Ctx<'_> {
                 out.insert("EncryptionAlgorithm".into(), json!(alg_to_aws(alg)));
                 Value::Object(out)
             }
-            other => return Err(Fault::new(Kind::UnknownAction, format!("the operation {other:?} is not supported"))),
+            other => {
+                return Err(Fault::new(
+                    Kind::UnknownAction,
+                    format!("the operation {other:?} is not supported"),
+                ))
+            }
         })
     }
 

@@ -54,7 +54,8 @@ impl Credentials {
             let policy = match e.policy {
                 // A policy that names no principal speaks for its access key.
                 Some(serde_json::Value::Object(mut p)) => {
-                    p.entry("Principal").or_insert_with(|| e.access_key_id.clone().into());
+                    p.entry("Principal")
+                        .or_insert_with(|| e.access_key_id.clone().into());
                     serde_json::Value::Object(p).to_string()
                 }
                 Some(p) => p.to_string(),
@@ -64,11 +65,24 @@ impl Credentials {
                 })
                 .to_string(),
             };
-            let store = root
-                .restrict(&policy)
-                .map_err(|err| invalid(format!("the policy of {:?}: {}", e.access_key_id, err.message())))?;
+            let store = root.restrict(&policy).map_err(|err| {
+                invalid(format!(
+                    "the policy of {:?}: {}",
+                    e.access_key_id,
+                    err.message()
+                ))
+            })?;
             let id = e.access_key_id.clone();
-            if keys.insert(id.clone(), Principal { secret: e.access_key_secret, store }).is_some() {
+            if keys
+                .insert(
+                    id.clone(),
+                    Principal {
+                        secret: e.access_key_secret,
+                        store,
+                    },
+                )
+                .is_some()
+            {
                 return Err(invalid(format!("AccessKeyId {id:?} is listed twice")));
             }
         }

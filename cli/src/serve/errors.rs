@@ -55,35 +55,173 @@ pub struct Row {
 }
 
 const fn row(status: Status, ah: u16, ac: &'static str, wh: u16, wt: &'static str) -> Row {
-    Row { status, alibaba_http: ah, alibaba_code: ac, aws_http: wh, aws_type: wt }
+    Row {
+        status,
+        alibaba_http: ah,
+        alibaba_code: ac,
+        aws_http: wh,
+        aws_type: wt,
+    }
 }
 
 /// The table.
 pub fn lookup(kind: Kind) -> Row {
     use Status as S;
     match kind {
-        Kind::InvalidParameter => row(S::InvalidArgument, 400, "InvalidParameter", 400, "ValidationException"),
-        Kind::MissingParameter => row(S::InvalidArgument, 400, "MissingParameter", 400, "ValidationException"),
-        Kind::UnknownAction => row(S::InvalidArgument, 400, "InvalidApiName", 400, "UnknownOperationException"),
-        Kind::BodyTooLarge => row(S::InvalidArgument, 413, "InvalidParameter", 413, "ValidationException"),
-        Kind::RequestTimeout => row(S::InvalidArgument, 408, "InvalidParameter", 408, "ValidationException"),
-        Kind::KeyNotFound => row(S::NotFound, 404, "Forbidden.KeyNotFound", 400, "NotFoundException"),
-        Kind::AliasNotFound => row(S::NotFound, 404, "Forbidden.AliasNotFound", 400, "NotFoundException"),
-        Kind::VersionNotFound => row(S::NotFound, 404, "Forbidden.ResourceNotFound", 400, "NotFoundException"),
-        Kind::AlreadyExists => row(S::AlreadyExists, 409, "Rejected.AlreadyExists", 400, "AlreadyExistsException"),
-        Kind::Incompatible => row(S::Incompatible, 400, "Rejected.UnsupportedOperation", 400, "InvalidKeyUsageException"),
-        Kind::Disabled => row(S::InvalidState, 409, "Rejected.Disabled", 400, "DisabledException"),
-        Kind::InvalidState => row(S::InvalidState, 409, "Rejected.InvalidKeyState", 400, "KMSInvalidStateException"),
-        Kind::DecryptionFailed => row(S::DecryptionFailed, 400, "Rejected.InvalidCiphertext", 400, "InvalidCiphertextException"),
-        Kind::AccessDenied => row(S::AccessDenied, 403, "Forbidden.RAM", 400, "AccessDeniedException"),
-        Kind::InvalidSignature => row(S::Ok, 400, "InvalidParameter", 400, "KMSInvalidSignatureException"),
-        Kind::IncompleteSignature => row(S::AccessDenied, 400, "IncompleteSignature", 400, "IncompleteSignatureException"),
-        Kind::UnknownAccessKey => row(S::AccessDenied, 404, "InvalidAccessKeyId.NotFound", 400, "UnrecognizedClientException"),
-        Kind::SignatureMismatch => row(S::AccessDenied, 400, "SignatureDoesNotMatch", 400, "InvalidSignatureException"),
-        Kind::Skewed => row(S::AccessDenied, 400, "RequestTimeTooSkewed", 400, "InvalidSignatureException"),
-        Kind::NonceReused => row(S::AccessDenied, 400, "SignatureNonceUsed", 400, "InvalidSignatureException"),
-        Kind::Overloaded => row(S::AccessDenied, 503, "ServiceUnavailableTemporary", 503, "ThrottlingException"),
-        Kind::Internal => row(S::Internal, 500, "InternalFailure", 500, "KMSInternalException"),
+        Kind::InvalidParameter => row(
+            S::InvalidArgument,
+            400,
+            "InvalidParameter",
+            400,
+            "ValidationException",
+        ),
+        Kind::MissingParameter => row(
+            S::InvalidArgument,
+            400,
+            "MissingParameter",
+            400,
+            "ValidationException",
+        ),
+        Kind::UnknownAction => row(
+            S::InvalidArgument,
+            400,
+            "InvalidApiName",
+            400,
+            "UnknownOperationException",
+        ),
+        Kind::BodyTooLarge => row(
+            S::InvalidArgument,
+            413,
+            "InvalidParameter",
+            413,
+            "ValidationException",
+        ),
+        Kind::RequestTimeout => row(
+            S::InvalidArgument,
+            408,
+            "InvalidParameter",
+            408,
+            "ValidationException",
+        ),
+        Kind::KeyNotFound => row(
+            S::NotFound,
+            404,
+            "Forbidden.KeyNotFound",
+            400,
+            "NotFoundException",
+        ),
+        Kind::AliasNotFound => row(
+            S::NotFound,
+            404,
+            "Forbidden.AliasNotFound",
+            400,
+            "NotFoundException",
+        ),
+        Kind::VersionNotFound => row(
+            S::NotFound,
+            404,
+            "Forbidden.ResourceNotFound",
+            400,
+            "NotFoundException",
+        ),
+        Kind::AlreadyExists => row(
+            S::AlreadyExists,
+            409,
+            "Rejected.AlreadyExists",
+            400,
+            "AlreadyExistsException",
+        ),
+        Kind::Incompatible => row(
+            S::Incompatible,
+            400,
+            "Rejected.UnsupportedOperation",
+            400,
+            "InvalidKeyUsageException",
+        ),
+        Kind::Disabled => row(
+            S::InvalidState,
+            409,
+            "Rejected.Disabled",
+            400,
+            "DisabledException",
+        ),
+        Kind::InvalidState => row(
+            S::InvalidState,
+            409,
+            "Rejected.InvalidKeyState",
+            400,
+            "KMSInvalidStateException",
+        ),
+        Kind::DecryptionFailed => row(
+            S::DecryptionFailed,
+            400,
+            "Rejected.InvalidCiphertext",
+            400,
+            "InvalidCiphertextException",
+        ),
+        Kind::AccessDenied => row(
+            S::AccessDenied,
+            403,
+            "Forbidden.RAM",
+            400,
+            "AccessDeniedException",
+        ),
+        Kind::InvalidSignature => row(
+            S::Ok,
+            400,
+            "InvalidParameter",
+            400,
+            "KMSInvalidSignatureException",
+        ),
+        Kind::IncompleteSignature => row(
+            S::AccessDenied,
+            400,
+            "IncompleteSignature",
+            400,
+            "IncompleteSignatureException",
+        ),
+        Kind::UnknownAccessKey => row(
+            S::AccessDenied,
+            404,
+            "InvalidAccessKeyId.NotFound",
+            400,
+            "UnrecognizedClientException",
+        ),
+        Kind::SignatureMismatch => row(
+            S::AccessDenied,
+            400,
+            "SignatureDoesNotMatch",
+            400,
+            "InvalidSignatureException",
+        ),
+        Kind::Skewed => row(
+            S::AccessDenied,
+            400,
+            "RequestTimeTooSkewed",
+            400,
+            "InvalidSignatureException",
+        ),
+        Kind::NonceReused => row(
+            S::AccessDenied,
+            400,
+            "SignatureNonceUsed",
+            400,
+            "InvalidSignatureException",
+        ),
+        Kind::Overloaded => row(
+            S::AccessDenied,
+            503,
+            "ServiceUnavailableTemporary",
+            503,
+            "ThrottlingException",
+        ),
+        Kind::Internal => row(
+            S::Internal,
+            500,
+            "InternalFailure",
+            500,
+            "KMSInternalException",
+        ),
     }
 }
 
@@ -99,7 +237,11 @@ pub struct Fault {
 
 impl Fault {
     pub fn new(kind: Kind, message: impl Into<String>) -> Fault {
-        Fault { kind, message: message.into(), status: lookup(kind).status }
+        Fault {
+            kind,
+            message: message.into(),
+            status: lookup(kind).status,
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Fault {
@@ -107,7 +249,10 @@ impl Fault {
     }
 
     pub fn missing(name: &str) -> Fault {
-        Fault::new(Kind::MissingParameter, format!("the parameter {name} is required"))
+        Fault::new(
+            Kind::MissingParameter,
+            format!("the parameter {name} is required"),
+        )
     }
 }
 
@@ -127,7 +272,11 @@ impl From<akms::Error> for Fault {
             Status::AccessDenied => Kind::AccessDenied,
             Status::Io | Status::Corrupt | Status::Internal => Kind::Internal,
         };
-        Fault { kind, message: msg, status: e.status() }
+        Fault {
+            kind,
+            message: msg,
+            status: e.status(),
+        }
     }
 }
 

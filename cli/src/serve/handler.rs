@@ -46,7 +46,10 @@ impl Protocol {
             Protocol::Aws
         } else if req.header("x-acs-action").is_some()
             || auth.starts_with("ACS3-")
-            || req.query.split('&').any(|p| p.starts_with("Action=") || p.starts_with("Signature="))
+            || req
+                .query
+                .split('&')
+                .any(|p| p.starts_with("Action=") || p.starts_with("Signature="))
         {
             Protocol::Alibaba
         } else {
@@ -91,11 +94,15 @@ pub struct Server {
 
 /// The server's clock, Unix seconds.
 pub fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn now_millis() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl Server {
@@ -149,12 +156,24 @@ impl Server {
 
     /// A request larger than the limit: refused before it is read in full.
     pub fn too_large(&self, req: &Request) -> Response {
-        self.refuse(req, Fault::new(Kind::BodyTooLarge, format!("the body is larger than {MAX_BODY} bytes")))
+        self.refuse(
+            req,
+            Fault::new(
+                Kind::BodyTooLarge,
+                format!("the body is larger than {MAX_BODY} bytes"),
+            ),
+        )
     }
 
     /// A request whose body did not arrive in time (or broke off).
     pub fn too_slow(&self, req: &Request) -> Response {
-        self.refuse(req, Fault::new(Kind::RequestTimeout, "the request body did not arrive in time"))
+        self.refuse(
+            req,
+            Fault::new(
+                Kind::RequestTimeout,
+                "the request body did not arrive in time",
+            ),
+        )
     }
 
     /// Refuses a request the HTTP layer could not read, with an audit line.
@@ -199,8 +218,17 @@ fn unknown(request_id: &str) -> Outcome {
 }
 
 /// JSON body of a response.
-pub fn json_response(status: u16, content_type: &'static str, value: &serde_json::Value) -> Response {
-    Response { status, content_type, headers: Vec::new(), body: serde_json::to_vec(value).unwrap_or_default() }
+pub fn json_response(
+    status: u16,
+    content_type: &'static str,
+    value: &serde_json::Value,
+) -> Response {
+    Response {
+        status,
+        content_type,
+        headers: Vec::new(),
+        body: serde_json::to_vec(value).unwrap_or_default(),
+    }
 }
 
 /// The HTTP statuses of a fault in each protocol.
@@ -227,5 +255,8 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 
 /// The base64 DER inside a PEM block (the body lines joined).
 pub fn pem_body(pem: &str) -> String {
-    pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect()
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::trim)
+        .collect()
 }

@@ -85,7 +85,10 @@ pub fn run(args: ServeArgs, store: akms::Store) -> ExitCode {
         Err(e) => {
             return fail(
                 akms::Status::InvalidArgument,
-                format!("cannot read the credentials file {}: {e}", args.credentials.display()),
+                format!(
+                    "cannot read the credentials file {}: {e}",
+                    args.credentials.display()
+                ),
             )
         }
     };
@@ -98,7 +101,12 @@ pub fn run(args: ServeArgs, store: akms::Store) -> ExitCode {
         None => audit::AuditLog::none(),
         Some(target) => match audit::AuditLog::open(target) {
             Ok(a) => a,
-            Err(e) => return fail(akms::Status::Io, format!("cannot open the audit log {target}: {e}")),
+            Err(e) => {
+                return fail(
+                    akms::Status::Io,
+                    format!("cannot open the audit log {target}: {e}"),
+                )
+            }
         },
     };
     if let Err(e) = audit::install(&store) {
@@ -111,9 +119,18 @@ pub fn run(args: ServeArgs, store: akms::Store) -> ExitCode {
         },
         _ => None,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(64).build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(64)
+        .build()
+    {
         Ok(r) => r,
-        Err(e) => return fail(akms::Status::Internal, format!("cannot start the runtime: {e}")),
+        Err(e) => {
+            return fail(
+                akms::Status::Internal,
+                format!("cannot start the runtime: {e}"),
+            )
+        }
     };
     let server = Arc::new(Server::new(store, credentials, audit));
     runtime.block_on(serve(args.listen, tls, server))
@@ -129,7 +146,8 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAccept
     if certs.is_empty() {
         return Err(format!("{} holds no certificate", cert.display()));
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("cannot read the private key in {}: {e}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("cannot read the private key in {}: {e}", key.display()))?;
     let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
     let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -140,7 +158,11 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAccept
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-async fn serve(listen: String, tls: Option<tokio_rustls::TlsAcceptor>, server: Arc<Server>) -> ExitCode {
+async fn serve(
+    listen: String,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    server: Arc<Server>,
+) -> ExitCode {
     let listener = match TcpListener::bind(&listen).await {
         Ok(l) => l,
         Err(e) => return fail(akms::Status::Io, format!("cannot listen on {listen}: {e}")),
@@ -157,9 +179,15 @@ async fn serve(listen: String, tls: Option<tokio_rustls::TlsAcceptor>, server: A
     }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let mut sigterm = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    let mut sigterm = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
         Ok(s) => s,
-        Err(e) => return fail(akms::Status::Internal, format!("cannot handle SIGTERM: {e}")),
+        Err(e) => {
+            return fail(
+                akms::Status::Internal,
+                format!("cannot handle SIGTERM: {e}"),
+            )
+        }
     };
     loop {
         let (stream, peer) = tokio::select! {
@@ -187,7 +215,9 @@ async fn serve(listen: String, tls: Option<tokio_rustls::TlsAcceptor>, server: A
             match tls {
                 None => connection(stream, peer, server, watcher).await,
                 Some(acceptor) => {
-                    if let Ok(Ok(s)) = tokio::time::timeout(TLS_TIMEOUT, acceptor.accept(stream)).await {
+                    if let Ok(Ok(s)) =
+                        tokio::time::timeout(TLS_TIMEOUT, acceptor.accept(stream)).await
+                    {
                         connection(s, peer, server, watcher).await;
                     }
                 }
@@ -200,13 +230,21 @@ async fn serve(listen: String, tls: Option<tokio_rustls::TlsAcceptor>, server: A
 }
 
 /// Serves one connection until it closes, idles out, or shutdown completes it.
-async fn connection<IO>(io: IO, peer: SocketAddr, server: Arc<Server>, watcher: hyper_util::server::graceful::Watcher)
-where
+async fn connection<IO>(
+    io: IO,
+    peer: SocketAddr,
+    server: Arc<Server>,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let start = Instant::now();
     let last = Arc::new(AtomicU64::new(0));
-    let io = Activity { inner: io, start, last: last.clone() };
+    let io = Activity {
+        inner: io,
+        start,
+        last: last.clone(),
+    };
     let source_ip = peer.ip().to_string();
     let service = hyper::service::service_fn(move |req| {
         let server = server.clone();
@@ -243,12 +281,17 @@ struct Activity<IO> {
 
 impl<IO> Activity<IO> {
     fn touch(&self) {
-        self.last.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.last
+            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Activity<IO> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
@@ -259,7 +302,11 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Activity<IO> {
 }
 
 impl<IO: AsyncWrite + Unpin> AsyncWrite for Activity<IO> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
             self.touch();
@@ -278,7 +325,10 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Activity<IO> {
 /// key generation): those run on the blocking pool, everything else on the reactor.
 fn is_heavy(req: &Request) -> bool {
     match Protocol::detect(req) {
-        Protocol::Aws => matches!(aws::operation_of(req), Some("Sign" | "Decrypt" | "CreateKey")),
+        Protocol::Aws => matches!(
+            aws::operation_of(req),
+            Some("Sign" | "Decrypt" | "CreateKey")
+        ),
         Protocol::Alibaba => matches!(
             alibaba::action_of(req).as_deref(),
             Some("AsymmetricSign" | "AsymmetricDecrypt" | "CreateKey" | "CreateKeyVersion")
@@ -288,7 +338,11 @@ fn is_heavy(req: &Request) -> bool {
 }
 
 /// Reads one request (bounded), handles it, and turns the answer into hyper's response.
-async fn respond(server: Arc<Server>, req: hyper::Request<Incoming>, source_ip: String) -> hyper::Response<Full<Bytes>> {
+async fn respond(
+    server: Arc<Server>,
+    req: hyper::Request<Incoming>,
+    source_ip: String,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
     let mut r = Request {
         method: parts.method.as_str().to_owned(),
@@ -312,7 +366,10 @@ async fn respond(server: Arc<Server>, req: hyper::Request<Incoming>, source_ip: 
     }
     match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
         Ok(Ok(collected)) => r.body = collected.to_bytes().to_vec(),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             return to_hyper(server.too_large(&r), true);
         }
         // A broken or too slow body: the connection is closed without an answer to audit
@@ -330,7 +387,8 @@ async fn respond(server: Arc<Server>, req: hyper::Request<Incoming>, source_ip: 
                 status: 500,
                 content_type: "application/json",
                 headers: vec![],
-                body: br#"{"Code":"InternalFailure","Message":"the request handler failed"}"#.to_vec(),
+                body: br#"{"Code":"InternalFailure","Message":"the request handler failed"}"#
+                    .to_vec(),
             },
         }
     } else {
@@ -349,9 +407,10 @@ fn to_hyper(resp: Response, close: bool) -> hyper::Response<Full<Bytes>> {
     if close {
         b = b.header(hyper::header::CONNECTION, "close");
     }
-    b.body(Full::new(Bytes::from(resp.body))).unwrap_or_else(|_| {
-        let mut r = hyper::Response::new(Full::new(Bytes::new()));
-        *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-        r
-    })
+    b.body(Full::new(Bytes::from(resp.body)))
+        .unwrap_or_else(|_| {
+            let mut r = hyper::Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
 }

@@ -55,7 +55,8 @@ pub struct Acs3Auth {
 
 /// Parses `ACS3-... Credential=..,SignedHeaders=..,Signature=..`.
 pub fn parse_authorization(value: &str) -> Result<Acs3Auth, AuthFailure> {
-    let bad = |m: &str| AuthFailure::Incomplete(format!("malformed ACS3 Authorization header: {m}"));
+    let bad =
+        |m: &str| AuthFailure::Incomplete(format!("malformed ACS3 Authorization header: {m}"));
     let (alg, rest) = value.split_once(' ').ok_or_else(|| bad("no parameters"))?;
     let alg = match alg {
         "ACS3-HMAC-SHA256" => Acs3Alg::HmacSha256,
@@ -64,7 +65,10 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Auth, AuthFailure> {
     };
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
-        let (k, v) = part.trim().split_once('=').ok_or_else(|| bad("a parameter has no value"))?;
+        let (k, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("a parameter has no value"))?;
         let slot = match k {
             "Credential" => &mut cred,
             "SignedHeaders" => &mut signed,
@@ -75,15 +79,27 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Auth, AuthFailure> {
             return Err(bad("repeated parameter"));
         }
     }
-    let cred = cred.filter(|c| !c.is_empty()).ok_or_else(|| bad("no Credential"))?;
+    let cred = cred
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| bad("no Credential"))?;
     let signed = signed.ok_or_else(|| bad("no SignedHeaders"))?;
     let sig = sig.ok_or_else(|| bad("no Signature"))?;
     let signature = hex::decode(sig).map_err(|_| bad("Signature is not hex"))?;
     let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    if signed_headers.iter().any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase())) {
-        return Err(bad("SignedHeaders must be lower-case names separated by ';'"));
+    if signed_headers
+        .iter()
+        .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        return Err(bad(
+            "SignedHeaders must be lower-case names separated by ';'",
+        ));
     }
-    Ok(Acs3Auth { alg, access_key_id: cred.to_owned(), signed_headers, signature })
+    Ok(Acs3Auth {
+        alg,
+        access_key_id: cred.to_owned(),
+        signed_headers,
+        signature,
+    })
 }
 
 /// The canonical query string: decoded, re-encoded per RFC 3986, sorted by name then value.
@@ -91,10 +107,19 @@ pub fn canonical_query(query: &str) -> Result<String, AuthFailure> {
     let mut pairs: Vec<(String, String)> = parse_form(query)
         .map_err(AuthFailure::Incomplete)?
         .into_iter()
-        .map(|(k, v)| (encode_rfc3986(k.as_bytes(), b""), encode_rfc3986(v.as_bytes(), b"")))
+        .map(|(k, v)| {
+            (
+                encode_rfc3986(k.as_bytes(), b""),
+                encode_rfc3986(v.as_bytes(), b""),
+            )
+        })
         .collect();
     pairs.sort();
-    Ok(pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"))
+    Ok(pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&"))
 }
 
 /// The canonical request the signature covers.
@@ -112,7 +137,9 @@ pub fn canonical_request(req: &Request, auth: &Acs3Auth) -> Result<String, AuthF
     for name in &names {
         let mut values: Vec<&str> = req.header_values(name).map(str::trim).collect();
         if values.is_empty() {
-            return Err(AuthFailure::Incomplete(format!("signed header {name} is missing")));
+            return Err(AuthFailure::Incomplete(format!(
+                "signed header {name} is missing"
+            )));
         }
         values.sort_unstable();
         out.push_str(name);
@@ -130,7 +157,11 @@ pub fn canonical_request(req: &Request, auth: &Acs3Auth) -> Result<String, AuthF
 /// The signature of `req` under `secret`, as hex would show it (raw bytes).
 pub fn sign(req: &Request, auth: &Acs3Auth, secret: &[u8]) -> Result<[u8; 32], AuthFailure> {
     let canonical = canonical_request(req, auth)?;
-    let to_sign = format!("{}\n{}", auth.alg.name(), auth.alg.hash_hex(canonical.as_bytes()));
+    let to_sign = format!(
+        "{}\n{}",
+        auth.alg.name(),
+        auth.alg.hash_hex(canonical.as_bytes())
+    );
     Ok(auth.alg.mac(secret, to_sign.as_bytes()))
 }
 
@@ -144,7 +175,9 @@ pub fn verify(
     let auth = parse_authorization(req.header("authorization").unwrap_or(""))?;
     for required in ["x-acs-date", "x-acs-signature-nonce"] {
         if !auth.signed_headers.iter().any(|h| h == required) {
-            return Err(AuthFailure::Incomplete(format!("{required} must be a signed header")));
+            return Err(AuthFailure::Incomplete(format!(
+                "{required} must be a signed header"
+            )));
         }
     }
     let secret = secrets
@@ -155,15 +188,20 @@ pub fn verify(
         return Err(AuthFailure::SignatureMismatch);
     }
     let date = req.header("x-acs-date").unwrap_or("");
-    let t = parse_iso8601(date.trim())
-        .ok_or_else(|| AuthFailure::Incomplete(format!("x-acs-date {date:?} is not an ISO 8601 UTC time")))?;
+    let t = parse_iso8601(date.trim()).ok_or_else(|| {
+        AuthFailure::Incomplete(format!("x-acs-date {date:?} is not an ISO 8601 UTC time"))
+    })?;
     check_skew(t, now)?;
     let nonce = req.header("x-acs-signature-nonce").unwrap_or("").trim();
     if nonce.is_empty() {
-        return Err(AuthFailure::Incomplete("x-acs-signature-nonce is empty".into()));
+        return Err(AuthFailure::Incomplete(
+            "x-acs-signature-nonce is empty".into(),
+        ));
     }
     nonces.check(&auth.access_key_id, nonce, t, now)?;
-    Ok(Authenticated { access_key_id: auth.access_key_id })
+    Ok(Authenticated {
+        access_key_id: auth.access_key_id,
+    })
 }
 
 #[cfg(test)]
@@ -172,18 +210,30 @@ mod tests {
 
     #[test]
     fn parses_header() {
-        let a = parse_authorization("ACS3-HMAC-SM3 Credential=AK,SignedHeaders=host;x-acs-date,Signature=00ff").unwrap();
+        let a = parse_authorization(
+            "ACS3-HMAC-SM3 Credential=AK,SignedHeaders=host;x-acs-date,Signature=00ff",
+        )
+        .unwrap();
         assert_eq!(a.alg, Acs3Alg::HmacSm3);
         assert_eq!(a.access_key_id, "AK");
         assert_eq!(a.signed_headers, ["host", "x-acs-date"]);
         assert_eq!(a.signature, [0, 255]);
-        assert!(parse_authorization("ACS3-HMAC-MD5 Credential=AK,SignedHeaders=a,Signature=00").is_err());
-        assert!(parse_authorization("ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=a,Signature=zz").is_err());
+        assert!(
+            parse_authorization("ACS3-HMAC-MD5 Credential=AK,SignedHeaders=a,Signature=00")
+                .is_err()
+        );
+        assert!(
+            parse_authorization("ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=a,Signature=zz")
+                .is_err()
+        );
     }
 
     #[test]
     fn canonical_query_is_sorted_and_reencoded() {
-        assert_eq!(canonical_query("b=2&a=x+y&c=%2f").unwrap(), "a=x%20y&b=2&c=%2F");
+        assert_eq!(
+            canonical_query("b=2&a=x+y&c=%2f").unwrap(),
+            "a=x%20y&b=2&c=%2F"
+        );
         assert_eq!(canonical_query("").unwrap(), "");
     }
 }

@@ -46,7 +46,9 @@ impl AuthFailure {
             AuthFailure::SignatureMismatch => {
                 "the request signature does not match the signature the server calculated".into()
             }
-            AuthFailure::Skewed => "the request time is more than 15 minutes from the server time".into(),
+            AuthFailure::Skewed => {
+                "the request time is more than 15 minutes from the server time".into()
+            }
             AuthFailure::NonceReused => "the signature nonce has already been used".into(),
             AuthFailure::Overloaded => "too many requests in the replay window; retry later".into(),
         }
@@ -103,7 +105,8 @@ pub fn encode_rfc3986(bytes: &[u8], keep: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || keep.contains(&b) {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || keep.contains(&b)
+        {
             out.push(b as char);
         } else {
             out.push('%');
@@ -123,7 +126,10 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> Result<Vec<u8>, String> {
         match b[i] {
             b'%' => {
                 let hex = |c: u8| (c as char).to_digit(16);
-                match (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+                match (
+                    b.get(i + 1).and_then(|&c| hex(c)),
+                    b.get(i + 2).and_then(|&c| hex(c)),
+                ) {
                     (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
                     _ => return Err(format!("bad percent escape in {s:?}")),
                 }
@@ -148,8 +154,10 @@ pub fn parse_form(s: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     for part in s.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let k = String::from_utf8(percent_decode(k, true)?).map_err(|_| "parameter name is not UTF-8")?;
-        let v = String::from_utf8(percent_decode(v, true)?).map_err(|_| "parameter value is not UTF-8")?;
+        let k = String::from_utf8(percent_decode(k, true)?)
+            .map_err(|_| "parameter name is not UTF-8")?;
+        let v = String::from_utf8(percent_decode(v, true)?)
+            .map_err(|_| "parameter value is not UTF-8")?;
         out.push((k, v));
     }
     Ok(out)
@@ -185,16 +193,33 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     let s = s.strip_suffix('Z')?;
     let (date, time) = s.split_once('T')?;
     let time = time.split_once('.').map_or(time, |(t, frac)| {
-        if digits(frac).is_some() || frac.is_empty() { t } else { "" }
+        if digits(frac).is_some() || frac.is_empty() {
+            t
+        } else {
+            ""
+        }
     });
     let mut d = date.splitn(3, '-');
     let mut t = time.splitn(3, ':');
     let (y, mo, da) = (d.next()?, d.next()?, d.next()?);
     let (h, mi, se) = (t.next()?, t.next()?, t.next()?);
-    if y.len() != 4 || mo.len() != 2 || da.len() != 2 || h.len() != 2 || mi.len() != 2 || se.len() != 2 {
+    if y.len() != 4
+        || mo.len() != 2
+        || da.len() != 2
+        || h.len() != 2
+        || mi.len() != 2
+        || se.len() != 2
+    {
         return None;
     }
-    epoch(digits(y)?, digits(mo)?, digits(da)?, digits(h)?, digits(mi)?, digits(se)?)
+    epoch(
+        digits(y)?,
+        digits(mo)?,
+        digits(da)?,
+        digits(h)?,
+        digits(mi)?,
+        digits(se)?,
+    )
 }
 
 /// `20261201T085500Z` (SigV4's X-Amz-Date) as Unix seconds.
@@ -204,7 +229,14 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
         return None;
     }
     let n = |r: std::ops::Range<usize>| digits(s.get(r)?);
-    epoch(n(0..4)?, n(4..6)?, n(6..8)?, n(9..11)?, n(11..13)?, n(13..15)?)
+    epoch(
+        n(0..4)?,
+        n(4..6)?,
+        n(6..8)?,
+        n(9..11)?,
+        n(11..13)?,
+        n(13..15)?,
+    )
 }
 
 /// Checks `t` (Unix seconds) is within the skew window of `now`.
@@ -233,12 +265,21 @@ struct NonceInner {
 
 impl NonceCache {
     pub fn new(capacity: usize) -> NonceCache {
-        NonceCache { inner: Mutex::new(NonceInner::default()), capacity }
+        NonceCache {
+            inner: Mutex::new(NonceInner::default()),
+            capacity,
+        }
     }
 
     /// Records `nonce` of `access_key_id` for a request made at `t`; `NonceReused` if it is
     /// already there.
-    pub fn check(&self, access_key_id: &str, nonce: &str, t: i64, now: i64) -> Result<(), AuthFailure> {
+    pub fn check(
+        &self,
+        access_key_id: &str,
+        nonce: &str,
+        t: i64,
+        now: i64,
+    ) -> Result<(), AuthFailure> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         // Forget nonces whose requests can no longer pass the clock check. Entries are in
         // insertion order, and their expiry is bounded by insertion time + 2 windows, so pop
@@ -277,7 +318,9 @@ pub fn verify_alibaba(
 ) -> Result<Authenticated, AuthFailure> {
     match req.header("authorization") {
         Some(a) if a.starts_with("ACS3-") => acs3::verify(req, secrets, nonces, now),
-        Some(_) => Err(AuthFailure::Incomplete("unsupported Authorization scheme".into())),
+        Some(_) => Err(AuthFailure::Incomplete(
+            "unsupported Authorization scheme".into(),
+        )),
         None => rpc_v1::verify(req, params, secrets, nonces, now),
     }
 }
@@ -297,8 +340,14 @@ mod tests {
     #[test]
     fn parses_times() {
         assert_eq!(parse_iso8601("1970-01-02T00:00:01Z"), Some(86401));
-        assert_eq!(parse_amz_date("20261201T085500Z"), parse_iso8601("2026-12-01T08:55:00Z"));
-        assert_eq!(parse_iso8601("2026-12-01T08:55:00.123Z"), parse_iso8601("2026-12-01T08:55:00Z"));
+        assert_eq!(
+            parse_amz_date("20261201T085500Z"),
+            parse_iso8601("2026-12-01T08:55:00Z")
+        );
+        assert_eq!(
+            parse_iso8601("2026-12-01T08:55:00.123Z"),
+            parse_iso8601("2026-12-01T08:55:00Z")
+        );
         assert_eq!(parse_iso8601("2026-13-01T08:55:00Z"), None);
         assert_eq!(parse_amz_date("2026120T1085500Z"), None);
     }
@@ -307,9 +356,15 @@ mod tests {
     fn nonce_cache_refuses_replay_and_stays_bounded() {
         let c = NonceCache::new(2);
         c.check("ak", "n1", 1000, 1000).unwrap();
-        assert_eq!(c.check("ak", "n1", 1000, 1001), Err(AuthFailure::NonceReused));
+        assert_eq!(
+            c.check("ak", "n1", 1000, 1001),
+            Err(AuthFailure::NonceReused)
+        );
         c.check("other", "n1", 1000, 1001).unwrap();
-        assert_eq!(c.check("ak", "n2", 1000, 1001), Err(AuthFailure::Overloaded));
+        assert_eq!(
+            c.check("ak", "n2", 1000, 1001),
+            Err(AuthFailure::Overloaded)
+        );
         // Once the window has passed, old nonces are forgotten and room comes back.
         c.check("ak", "n2", 3000, 3000).unwrap();
     }

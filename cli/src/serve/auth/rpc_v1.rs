@@ -17,7 +17,11 @@ use super::{
 use crate::serve::request::Request;
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The string the signature covers.
@@ -37,7 +41,13 @@ pub fn string_to_sign(method: &str, params: &[(String, String)]) -> String {
     pairs.sort();
     let joined = pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", encode_rfc3986(k.as_bytes(), b""), encode_rfc3986(v.as_bytes(), b"")))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                encode_rfc3986(k.as_bytes(), b""),
+                encode_rfc3986(v.as_bytes(), b"")
+            )
+        })
         .collect::<Vec<_>>()
         .join("&");
     format!("{method}&%2F&{}", encode_rfc3986(joined.as_bytes(), b""))
@@ -56,14 +66,22 @@ pub fn verify(
     let access_key_id = param(params, "AccessKeyId").ok_or_else(|| missing("AccessKeyId"))?;
     match param(params, "SignatureMethod") {
         Some("HMAC-SHA1") => {}
-        Some(m) => return Err(AuthFailure::Incomplete(format!("SignatureMethod {m:?} is not supported"))),
+        Some(m) => {
+            return Err(AuthFailure::Incomplete(format!(
+                "SignatureMethod {m:?} is not supported"
+            )))
+        }
         None => return Err(missing("SignatureMethod")),
     }
     if param(params, "SignatureVersion").is_some_and(|v| v != "1.0") {
-        return Err(AuthFailure::Incomplete("SignatureVersion must be 1.0".into()));
+        return Err(AuthFailure::Incomplete(
+            "SignatureVersion must be 1.0".into(),
+        ));
     }
     let timestamp = param(params, "Timestamp").ok_or_else(|| missing("Timestamp"))?;
-    let nonce = param(params, "SignatureNonce").filter(|n| !n.is_empty()).ok_or_else(|| missing("SignatureNonce"))?;
+    let nonce = param(params, "SignatureNonce")
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| missing("SignatureNonce"))?;
     let given = base64::engine::general_purpose::STANDARD
         .decode(signature)
         .map_err(|_| AuthFailure::Incomplete("Signature is not base64".into()))?;
@@ -78,11 +96,16 @@ pub fn verify(
     if !ct_eq(&expected, &given) {
         return Err(AuthFailure::SignatureMismatch);
     }
-    let t = parse_iso8601(timestamp)
-        .ok_or_else(|| AuthFailure::Incomplete(format!("Timestamp {timestamp:?} is not an ISO 8601 UTC time")))?;
+    let t = parse_iso8601(timestamp).ok_or_else(|| {
+        AuthFailure::Incomplete(format!(
+            "Timestamp {timestamp:?} is not an ISO 8601 UTC time"
+        ))
+    })?;
     check_skew(t, now)?;
     nonces.check(access_key_id, nonce, t, now)?;
-    Ok(Authenticated { access_key_id: access_key_id.to_owned() })
+    Ok(Authenticated {
+        access_key_id: access_key_id.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -96,6 +119,9 @@ mod tests {
             ("a".to_string(), "1/2".to_string()),
             ("Signature".to_string(), "zzz".to_string()),
         ];
-        assert_eq!(string_to_sign("POST", &p), "POST&%2F&a%3D1%252F2%26b%3Dx%2520y");
+        assert_eq!(
+            string_to_sign("POST", &p),
+            "POST&%2F&a%3D1%252F2%26b%3Dx%2520y"
+        );
     }
 }

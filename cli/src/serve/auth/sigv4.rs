@@ -29,11 +29,17 @@ pub struct SigV4Auth {
 
 /// Parses `AWS4-HMAC-SHA256 Credential=.., SignedHeaders=.., Signature=..`.
 pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
-    let bad = |m: &str| AuthFailure::Incomplete(format!("malformed SigV4 Authorization header: {m}"));
-    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| bad("not AWS4-HMAC-SHA256"))?;
+    let bad =
+        |m: &str| AuthFailure::Incomplete(format!("malformed SigV4 Authorization header: {m}"));
+    let rest = value
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or_else(|| bad("not AWS4-HMAC-SHA256"))?;
     let (mut cred, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
-        let (k, v) = part.trim().split_once('=').ok_or_else(|| bad("a parameter has no value"))?;
+        let (k, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("a parameter has no value"))?;
         let slot = match k {
             "Credential" => &mut cred,
             "SignedHeaders" => &mut signed,
@@ -54,14 +60,25 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
         scope.next().unwrap_or(""),
     );
     if ak.is_empty() || region.is_empty() || term != "aws4_request" || date.len() != 8 {
-        return Err(bad("Credential must be KEY/DATE/REGION/SERVICE/aws4_request"));
+        return Err(bad(
+            "Credential must be KEY/DATE/REGION/SERVICE/aws4_request",
+        ));
     }
-    let signed_headers: Vec<String> =
-        signed.ok_or_else(|| bad("no SignedHeaders"))?.split(';').map(str::to_owned).collect();
-    if signed_headers.iter().any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase())) {
-        return Err(bad("SignedHeaders must be lower-case names separated by ';'"));
+    let signed_headers: Vec<String> = signed
+        .ok_or_else(|| bad("no SignedHeaders"))?
+        .split(';')
+        .map(str::to_owned)
+        .collect();
+    if signed_headers
+        .iter()
+        .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        return Err(bad(
+            "SignedHeaders must be lower-case names separated by ';'",
+        ));
     }
-    let signature = hex::decode(sig.ok_or_else(|| bad("no Signature"))?).map_err(|_| bad("Signature is not hex"))?;
+    let signature = hex::decode(sig.ok_or_else(|| bad("no Signature"))?)
+        .map_err(|_| bad("Signature is not hex"))?;
     Ok(SigV4Auth {
         access_key_id: ak.to_owned(),
         date: date.to_owned(),
@@ -86,12 +103,21 @@ fn canonical_value(v: &str) -> String {
 
 /// The canonical request the signature covers.
 pub fn canonical_request(req: &Request, auth: &SigV4Auth) -> Result<String, AuthFailure> {
-    let path = if req.path.is_empty() { "/" } else { req.path.as_str() };
+    let path = if req.path.is_empty() {
+        "/"
+    } else {
+        req.path.as_str()
+    };
     let path = percent_decode(path, false).map_err(AuthFailure::Incomplete)?;
     let mut query: Vec<(String, String)> = parse_form(&req.query)
         .map_err(AuthFailure::Incomplete)?
         .into_iter()
-        .map(|(k, v)| (encode_rfc3986(k.as_bytes(), b""), encode_rfc3986(v.as_bytes(), b"")))
+        .map(|(k, v)| {
+            (
+                encode_rfc3986(k.as_bytes(), b""),
+                encode_rfc3986(v.as_bytes(), b""),
+            )
+        })
         .collect();
     query.sort();
     let mut out = String::with_capacity(512);
@@ -99,12 +125,20 @@ pub fn canonical_request(req: &Request, auth: &SigV4Auth) -> Result<String, Auth
     out.push('\n');
     out.push_str(&encode_rfc3986(&path, b"/"));
     out.push('\n');
-    out.push_str(&query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&"));
+    out.push_str(
+        &query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
     out.push('\n');
     for name in &auth.signed_headers {
         let values: Vec<String> = req.header_values(name).map(canonical_value).collect();
         if values.is_empty() {
-            return Err(AuthFailure::Incomplete(format!("signed header {name} is missing")));
+            return Err(AuthFailure::Incomplete(format!(
+                "signed header {name} is missing"
+            )));
         }
         out.push_str(name);
         out.push(':');
@@ -119,10 +153,21 @@ pub fn canonical_request(req: &Request, auth: &SigV4Auth) -> Result<String, Auth
 }
 
 /// The signature of `req` under `secret`.
-pub fn sign(req: &Request, auth: &SigV4Auth, amz_date: &str, secret: &[u8]) -> Result<[u8; 32], AuthFailure> {
+pub fn sign(
+    req: &Request,
+    auth: &SigV4Auth,
+    amz_date: &str,
+    secret: &[u8],
+) -> Result<[u8; 32], AuthFailure> {
     let canonical = canonical_request(req, auth)?;
-    let scope = format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service);
-    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        auth.date, auth.region, auth.service
+    );
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        sha256_hex(canonical.as_bytes())
+    );
     let mut k = Vec::with_capacity(secret.len() + 4);
     k.extend_from_slice(b"AWS4");
     k.extend_from_slice(secret);
@@ -135,21 +180,33 @@ pub fn sign(req: &Request, auth: &SigV4Auth, amz_date: &str, secret: &[u8]) -> R
 }
 
 /// Verifies a SigV4-signed request: signature, then clock. Returns the key and the region.
-pub fn verify(req: &Request, secrets: &dyn Secrets, now: i64) -> Result<(Authenticated, String), AuthFailure> {
+pub fn verify(
+    req: &Request,
+    secrets: &dyn Secrets,
+    now: i64,
+) -> Result<(Authenticated, String), AuthFailure> {
     let auth = parse_authorization(req.header("authorization").unwrap_or(""))?;
     if auth.service != "kms" {
-        return Err(AuthFailure::Incomplete(format!("credential scope names service {:?}, not kms", auth.service)));
+        return Err(AuthFailure::Incomplete(format!(
+            "credential scope names service {:?}, not kms",
+            auth.service
+        )));
     }
     for required in ["host", "x-amz-date"] {
         if !auth.signed_headers.iter().any(|h| h == required) {
-            return Err(AuthFailure::Incomplete(format!("{required} must be a signed header")));
+            return Err(AuthFailure::Incomplete(format!(
+                "{required} must be a signed header"
+            )));
         }
     }
     let amz_date = req.header("x-amz-date").unwrap_or("").trim().to_owned();
-    let t = parse_amz_date(&amz_date)
-        .ok_or_else(|| AuthFailure::Incomplete(format!("X-Amz-Date {amz_date:?} is not YYYYMMDDTHHMMSSZ")))?;
+    let t = parse_amz_date(&amz_date).ok_or_else(|| {
+        AuthFailure::Incomplete(format!("X-Amz-Date {amz_date:?} is not YYYYMMDDTHHMMSSZ"))
+    })?;
     if !amz_date.starts_with(&auth.date) {
-        return Err(AuthFailure::Incomplete("the credential scope date is not the X-Amz-Date's".into()));
+        return Err(AuthFailure::Incomplete(
+            "the credential scope date is not the X-Amz-Date's".into(),
+        ));
     }
     let secret = secrets
         .secret(&auth.access_key_id)
@@ -159,7 +216,12 @@ pub fn verify(req: &Request, secrets: &dyn Secrets, now: i64) -> Result<(Authent
         return Err(AuthFailure::SignatureMismatch);
     }
     check_skew(t, now)?;
-    Ok((Authenticated { access_key_id: auth.access_key_id }, auth.region))
+    Ok((
+        Authenticated {
+            access_key_id: auth.access_key_id,
+        },
+        auth.region,
+    ))
 }
 
 #[cfg(test)]
@@ -175,7 +237,10 @@ mod tests {
             query: "Action=ListUsers&Version=2010-05-08".into(),
             headers: vec![
                 ("host".into(), "iam.amazonaws.com".into()),
-                ("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()),
+                (
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded; charset=utf-8".into(),
+                ),
                 ("x-amz-date".into(), "20150830T123600Z".into()),
             ],
             ..Default::default()
@@ -188,8 +253,17 @@ mod tests {
             signed_headers: vec!["content-type".into(), "host".into(), "x-amz-date".into()],
             signature: vec![],
         };
-        let sig = sign(&req, &auth, "20150830T123600Z", b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").unwrap();
-        assert_eq!(hex::encode(sig), "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+        let sig = sign(
+            &req,
+            &auth,
+            "20150830T123600Z",
+            b"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        )
+        .unwrap();
+        assert_eq!(
+            hex::encode(sig),
+            "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        );
     }
 
     #[test]
@@ -198,7 +272,10 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AK/20261201/eu-west-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab",
         )
         .unwrap();
-        assert_eq!((a.access_key_id.as_str(), a.region.as_str()), ("AK", "eu-west-1"));
+        assert_eq!(
+            (a.access_key_id.as_str(), a.region.as_str()),
+            ("AK", "eu-west-1")
+        );
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/2026/r/kms/aws4_request, SignedHeaders=host, Signature=ab").is_err());
     }
 }

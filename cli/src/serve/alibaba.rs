@@ -60,6 +60,13 @@ pub fn action_of(req: &Request) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// The key a request names (`KeyId`), for scheduling only.
+pub fn key_name_of(req: &Request) -> Option<String> {
+    let params = parameters(req).ok()?;
+    let key = params.into_iter().rev().find(|(k, _)| k == "KeyId")?.1;
+    Some(if key.starts_with("alias/") { key } else { key.to_ascii_lowercase() })
+}
+
 pub fn error_response(fault: &Fault, request_id: &str) -> Response {
     let row = lookup(fault.kind);
     json_response(

@@ -44,6 +44,27 @@ pub fn operation_of(req: &Request) -> Option<&str> {
         .strip_prefix("TrentService.")
 }
 
+/// The key a request's body names (`KeyId`), as the store takes it; for scheduling only.
+pub fn key_name_of(req: &Request) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct KeyOnly {
+        #[serde(rename = "KeyId")]
+        key_id: String,
+    }
+    let k: KeyOnly = serde_json::from_slice(&req.body).ok()?;
+    Some(strip_arn(&k.key_id).unwrap_or(k.key_id))
+}
+
+/// `arn:...:key/ID` → ID, `arn:...:alias/NAME` → alias/NAME; `None` if not an ARN.
+fn strip_arn(given: &str) -> Option<String> {
+    let rest = given.strip_prefix("arn:")?;
+    let resource = rest.splitn(5, ':').nth(4)?;
+    match resource.strip_prefix("key/") {
+        Some(id) => Some(id.to_ascii_lowercase()),
+        None => Some(resource.to_owned()),
+    }
+}
+
 fn akms_operation(op: &str) -> Option<&'static str> {
     OPERATIONS.iter().find(|(o, _)| *o == op).map(|(_, a)| *a)
 }
@@ -544,16 +565,16 @@ impl Ctx<'_> {
             "GetPublicKey" => {
                 let t = self.target("KeyId")?;
                 let pem = store.get_public_key(&t.key, &t.version)?;
-                let m = self.server.root.describe_key(&t.key_id)?;
+                let (spec, usage) = self
+                    .server
+                    .spec_of(&t.key_id)
+                    .ok_or_else(|| Fault::new(Kind::KeyNotFound, "the key is gone"))?;
                 let mut out = self.key_fields(&t);
-                let (field, algs) = algorithms(m.key_spec, m.key_usage);
+                let (field, algs) = algorithms(spec, usage);
                 out.insert("PublicKey".into(), json!(pem_body(&pem)));
-                out.insert(
-                    "CustomerMasterKeySpec".into(),
-                    json!(spec_to_aws(m.key_spec)),
-                );
-                out.insert("KeySpec".into(), json!(spec_to_aws(m.key_spec)));
-                out.insert("KeyUsage".into(), json!(usage_to_aws(m.key_usage)));
+                out.insert("CustomerMasterKeySpec".into(), json!(spec_to_aws(spec)));
+                out.insert("KeySpec".into(), json!(spec_to_aws(spec)));
+                out.insert("KeyUsage".into(), json!(usage_to_aws(usage)));
                 out.insert(field.into(), json!(algs));
                 Value::Object(out)
             }

@@ -90,6 +90,10 @@ pub struct Server {
     pub version_owner: Mutex<HashMap<String, String>>,
     /// The account id in ARNs.
     pub account: &'static str,
+    /// Each key's spec and usage (fixed at creation), by the name a request used: a scheduling
+    /// hint for the HTTP layer and the AWS response fields. An alias moved since is only a
+    /// stale hint; responses look keys up by id, which never changes spec.
+    pub specs: std::sync::RwLock<HashMap<String, (&'static str, &'static str)>>,
 }
 
 /// The server's clock, Unix seconds.
@@ -114,7 +118,23 @@ impl Server {
             audit,
             version_owner: Mutex::new(HashMap::new()),
             account: "000000000000",
+            specs: std::sync::RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The (spec, usage) names of the key `name` names, cached (the cache is bounded: it is
+    /// emptied when it reaches 100 000 names).
+    pub fn spec_of(&self, name: &str) -> Option<(&'static str, &'static str)> {
+        if let Some(s) = self.specs.read().unwrap_or_else(|p| p.into_inner()).get(name) {
+            return Some(*s);
+        }
+        let m = self.root.describe_key(name).ok()?;
+        let mut specs = self.specs.write().unwrap_or_else(|p| p.into_inner());
+        if specs.len() >= 100_000 {
+            specs.clear();
+        }
+        specs.insert(name.to_owned(), (m.key_spec, m.key_usage));
+        Some((m.key_spec, m.key_usage))
     }
 
     /// Handles `req`: returns the response, having written the audit line.

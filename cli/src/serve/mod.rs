@@ -323,17 +323,24 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Activity<IO> {
 
 /// Whether a request's operation may spend long in cryptography (RSA private-key operations,
 /// key generation): those run on the blocking pool, everything else on the reactor.
-fn is_heavy(req: &Request) -> bool {
-    match Protocol::detect(req) {
-        Protocol::Aws => matches!(
-            aws::operation_of(req),
-            Some("Sign" | "Decrypt" | "CreateKey")
-        ),
-        Protocol::Alibaba => matches!(
-            alibaba::action_of(req).as_deref(),
-            Some("AsymmetricSign" | "AsymmetricDecrypt" | "CreateKey" | "CreateKeyVersion")
-        ),
-        Protocol::Unknown => false,
+fn is_heavy(server: &Server, req: &Request) -> bool {
+    let key = match Protocol::detect(req) {
+        Protocol::Aws => match aws::operation_of(req) {
+            Some("CreateKey") => return true,
+            Some("Sign" | "Decrypt") => aws::key_name_of(req),
+            _ => return false,
+        },
+        Protocol::Alibaba => match alibaba::action_of(req).as_deref() {
+            Some("CreateKey" | "CreateKeyVersion") => return true,
+            Some("AsymmetricSign" | "AsymmetricDecrypt") => alibaba::key_name_of(req),
+            _ => return false,
+        },
+        Protocol::Unknown => return false,
+    };
+    // Only RSA private-key operations take long (hundreds of µs); EC signatures take tens.
+    match key.and_then(|k| server.spec_of(&k)) {
+        Some((spec, _)) => spec.starts_with("RSA"),
+        None => true,
     }
 }
 
@@ -379,7 +386,7 @@ async fn respond(
             return to_hyper(resp, true);
         }
     }
-    let resp = if is_heavy(&r) {
+    let resp = if is_heavy(&server, &r) {
         let s = server.clone();
         match tokio::task::spawn_blocking(move || s.handle(&r)).await {
             Ok(resp) => resp,

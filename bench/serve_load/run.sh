@@ -21,7 +21,7 @@ if [ -z "${AKMS_BENCH_INNER:-}" ]; then
     (cd ../.. && cargo build --release -q -p akms-cli)
     go build -o "$tmp/serve_load" .
     GOBIN="$tmp" go install "github.com/nsmithuk/local-kms@$LOCAL_KMS_VERSION"
-    AKMS_BENCH_INNER=1 AKMS_BENCH_TMP="$tmp" unshare -n "$0" "$@"
+    AKMS_BENCH_INNER=1 AKMS_BENCH_TMP="$tmp" unshare -n "$(pwd)/run.sh" "$@"
     exit
 fi
 

@@ -27,7 +27,11 @@ fn server() -> &'static Server {
     S.get_or_init(|| {
         let store = Store::new();
         for (i, (_, der)) in akms_fuzz::KEYS_PKCS8.iter().enumerate() {
-            let usage = if i % 2 == 0 { KeyUsage::SignVerify } else { KeyUsage::EncryptDecrypt };
+            let usage = if i % 2 == 0 {
+                KeyUsage::SignVerify
+            } else {
+                KeyUsage::EncryptDecrypt
+            };
             let (key, _) = store.import_key(usage, der, None).unwrap();
             store.create_alias(&format!("alias/k{i}"), &key).unwrap();
         }
@@ -42,15 +46,43 @@ fn server() -> &'static Server {
 }
 
 const AWS_OPS: &[&str] = &[
-    "DescribeKey", "ListKeys", "ListAliases", "CreateAlias", "UpdateAlias", "DeleteAlias", "EnableKey",
-    "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "GetPublicKey", "Sign", "Verify", "Encrypt",
-    "Decrypt", "Bogus",
+    "DescribeKey",
+    "ListKeys",
+    "ListAliases",
+    "CreateAlias",
+    "UpdateAlias",
+    "DeleteAlias",
+    "EnableKey",
+    "DisableKey",
+    "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+    "GetPublicKey",
+    "Sign",
+    "Verify",
+    "Encrypt",
+    "Decrypt",
+    "Bogus",
 ];
 const ALI_ACTIONS: &[&str] = &[
-    "DescribeKey", "ListKeys", "DescribeKeyVersion", "ListKeyVersions", "CreateAlias", "UpdateAlias",
-    "DeleteAlias", "ListAliases", "ListAliasesByKeyId", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
-    "CancelKeyDeletion", "GetPublicKey", "AsymmetricSign", "AsymmetricVerify", "AsymmetricEncrypt",
-    "AsymmetricDecrypt", "Bogus",
+    "DescribeKey",
+    "ListKeys",
+    "DescribeKeyVersion",
+    "ListKeyVersions",
+    "CreateAlias",
+    "UpdateAlias",
+    "DeleteAlias",
+    "ListAliases",
+    "ListAliasesByKeyId",
+    "EnableKey",
+    "DisableKey",
+    "ScheduleKeyDeletion",
+    "CancelKeyDeletion",
+    "GetPublicKey",
+    "AsymmetricSign",
+    "AsymmetricVerify",
+    "AsymmetricEncrypt",
+    "AsymmetricDecrypt",
+    "Bogus",
 ];
 
 fn amz_date(t: i64) -> String {
@@ -66,7 +98,12 @@ fn amz_date(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 fn aws_signed(op: &str, body: &[u8]) -> Request {
@@ -106,7 +143,15 @@ fn aws_signed(op: &str, body: &[u8]) -> Request {
 fn alibaba_signed(action: &str, query: &str) -> Option<Request> {
     static NONCE: AtomicU64 = AtomicU64::new(0);
     let date = amz_date(now_secs());
-    let iso = format!("{}-{}-{}T{}:{}:{}Z", &date[0..4], &date[4..6], &date[6..8], &date[9..11], &date[11..13], &date[13..15]);
+    let iso = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &date[0..4],
+        &date[4..6],
+        &date[6..8],
+        &date[9..11],
+        &date[11..13],
+        &date[13..15]
+    );
     let mut req = Request {
         method: "POST".into(),
         path: "/".into(),
@@ -115,7 +160,10 @@ fn alibaba_signed(action: &str, query: &str) -> Option<Request> {
             ("host".into(), "127.0.0.1:1".into()),
             ("x-acs-action".into(), action.into()),
             ("x-acs-date".into(), iso),
-            ("x-acs-signature-nonce".into(), NONCE.fetch_add(1, Ordering::Relaxed).to_string()),
+            (
+                "x-acs-signature-nonce".into(),
+                NONCE.fetch_add(1, Ordering::Relaxed).to_string(),
+            ),
         ],
         source_ip: "127.0.0.1".into(),
         ..Default::default()
@@ -123,7 +171,10 @@ fn alibaba_signed(action: &str, query: &str) -> Option<Request> {
     let header = "ACS3-HMAC-SHA256 Credential=fuzz,SignedHeaders=host;x-acs-action;x-acs-date;x-acs-signature-nonce,Signature=00";
     let auth = acs3::parse_authorization(header).ok()?;
     let sig = acs3::sign(&req, &auth, SECRET.as_bytes()).ok()?; // a query that does not parse
-    req.headers.push(("authorization".into(), header.replace("Signature=00", &format!("Signature={}", hex::encode(sig)))));
+    req.headers.push((
+        "authorization".into(),
+        header.replace("Signature=00", &format!("Signature={}", hex::encode(sig))),
+    ));
     Some(req)
 }
 
@@ -139,11 +190,18 @@ fuzz_target!(|data: &[u8]| {
             None => return,
         },
         1 => aws_signed(AWS_OPS[op % AWS_OPS.len()], rest),
-        _ => match alibaba_signed(ALI_ACTIONS[op % ALI_ACTIONS.len()], &String::from_utf8_lossy(rest)) {
+        _ => match alibaba_signed(
+            ALI_ACTIONS[op % ALI_ACTIONS.len()],
+            &String::from_utf8_lossy(rest),
+        ) {
             Some(r) => r,
             None => return,
         },
     };
     let resp = s.handle(&req);
-    assert!((200..500).contains(&resp.status) || resp.status == 503, "status {}", resp.status);
+    assert!(
+        (200..500).contains(&resp.status) || resp.status == 503,
+        "status {}",
+        resp.status
+    );
 });

@@ -83,6 +83,9 @@ def test_huge_bodies(server, key):
     assert r.status_code == 400 and r.json()["__type"] == "ValidationException"
     lines = server.audit()
     assert any(l["Status"] == "AKMS_ERR_INVALID_ARGUMENT" and l["Protocol"] == "AWS" for l in lines)
+    # A request head over 16 KiB is refused before any of it is handled.
+    r = requests.post(server.url + "/", headers={"X-Big": "h" * 20000}, data=b"{}", timeout=10)
+    assert r.status_code == 431
     still_serving(server, key)
 
 

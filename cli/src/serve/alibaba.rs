@@ -64,7 +64,11 @@ pub fn action_of(req: &Request) -> Option<String> {
 pub fn key_name_of(req: &Request) -> Option<String> {
     let params = parameters(req).ok()?;
     let key = params.into_iter().rev().find(|(k, _)| k == "KeyId")?.1;
-    Some(if key.starts_with("alias/") { key } else { key.to_ascii_lowercase() })
+    Some(if key.starts_with("alias/") {
+        key
+    } else {
+        key.to_ascii_lowercase()
+    })
 }
 
 pub fn error_response(fault: &Fault, request_id: &str) -> Response {

@@ -125,7 +125,12 @@ impl Server {
     /// The (spec, usage) names of the key `name` names, cached (the cache is bounded: it is
     /// emptied when it reaches 100 000 names).
     pub fn spec_of(&self, name: &str) -> Option<(&'static str, &'static str)> {
-        if let Some(s) = self.specs.read().unwrap_or_else(|p| p.into_inner()).get(name) {
+        if let Some(s) = self
+            .specs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
             return Some(*s);
         }
         let m = self.root.describe_key(name).ok()?;

@@ -165,6 +165,7 @@ def test_errors(kms, keys):
     assert error_of(lambda: kms.sign(KeyId=key_id, Message=b"short", MessageType="DIGEST",
                                      SigningAlgorithm="RSASSA_PSS_SHA_256")) == "ValidationException"
     assert error_of(lambda: kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionAlgorithm="RSAES_OAEP_SHA_256")) == "InvalidKeyUsageException"
+    assert error_of(lambda: kms.sign(KeyId=key_id, Message=MSG, SigningAlgorithm="RSASSA_PSS_SHA_512")) == "InvalidKeyUsageException"
     assert error_of(lambda: kms.create_key(KeySpec="SYMMETRIC_DEFAULT")) == "ValidationException"
     assert error_of(lambda: kms.create_key(CustomerMasterKeySpec="ECC_NIST_P256", KeyUsage="ENCRYPT_DECRYPT")) == "InvalidKeyUsageException"
     # The older CustomerMasterKeySpec is taken too.

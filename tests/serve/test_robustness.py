@@ -62,6 +62,9 @@ def test_garbage_bodies(server, key):
 def test_invalid_base64(server, key):
     r = signing.aws(server, "Sign", {"KeyId": key, "Message": "!!!not base64", "SigningAlgorithm": "ECDSA_SHA_256"})
     assert r.status_code == 400 and r.json()["__type"] == "ValidationException"
+    # A name that is no AWS algorithm at all (boto3 would not send it) is a validation error too.
+    r = signing.aws(server, "Sign", {"KeyId": key, "Message": "AA==", "SigningAlgorithm": "NOT_AN_ALGORITHM"})
+    assert r.status_code == 400 and r.json()["__type"] == "ValidationException"
     c = alibaba_client(server)
     md = c.create_key(m.CreateKeyRequest(key_spec="EC_P256", key_usage="SIGN/VERIFY")).body.key_metadata
     with pytest.raises(Exception) as e:

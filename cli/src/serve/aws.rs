@@ -118,6 +118,18 @@ const ALGORITHMS: &[(&str, Algorithm)] = &[
     ("SM2PKE", Algorithm::Sm2Pke),
 ];
 
+/// AWS algorithm names that no akms key supports.
+const OTHER_AWS_ALGORITHMS: &[&str] = &[
+    "SYMMETRIC_DEFAULT",
+    "RSASSA_PSS_SHA_384",
+    "RSASSA_PSS_SHA_512",
+    "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512",
+    "ECDSA_SHA_384",
+    "ECDSA_SHA_512",
+    "ML_DSA_SHAKE_256",
+];
+
 fn alg_from_aws(s: &str) -> Option<Algorithm> {
     ALGORITHMS.iter().find(|(n, _)| *n == s).map(|(_, a)| *a)
 }
@@ -409,18 +421,19 @@ impl Ctx<'_> {
         m
     }
 
+    /// The algorithm named in `field`: one of akms's; an AWS algorithm akms has no key for
+    /// (SHA-384, symmetric, ...) is `InvalidKeyUsageException` as AWS answers it for a key
+    /// that lacks it; a name AWS does not know is `ValidationException`.
     fn algorithm(&self, field: &str) -> Result<Algorithm, Fault> {
         let name = self.opt_str(field)?.unwrap_or("SYMMETRIC_DEFAULT");
         alg_from_aws(name).ok_or_else(|| {
-            if name == "SYMMETRIC_DEFAULT"
-                || ALGORITHMS.iter().all(|(n, _)| *n != name) && !name.is_empty()
-            {
+            if OTHER_AWS_ALGORITHMS.contains(&name) {
                 Fault::new(
                     Kind::Incompatible,
                     format!("{field} {name:?} is not supported by this key"),
                 )
             } else {
-                Fault::invalid(format!("{field} {name:?} is not valid"))
+                Fault::invalid(format!("{field} {name:?} is not a valid algorithm"))
             }
         })
     }

@@ -75,7 +75,22 @@ def test_alibaba_sdk_over_https(tls_server):
     assert c2.list_keys(m.ListKeysRequest()).body.total_count >= 1
 
 
-def test_sigterm_exits_zero(tmp_path):
+def test_sigterm_completes_requests_in_flight_and_exits_zero(tmp_path):
+    import threading
+    import time
+
     s = Server(tmp_path, name="term")
-    assert aws_client(s).list_keys()["Keys"] == []
-    assert s.stop() == 0
+    kms = aws_client(s)
+    assert kms.list_keys()["Keys"] == []
+    result = {}
+
+    def slow():  # RSA-3072 key generation: long enough to be in flight at the signal
+        result["md"] = kms.create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.05)
+    s.proc.terminate()
+    t.join(60)
+    assert result["md"]["KeySpec"] == "RSA_3072"
+    assert s.proc.wait(30) == 0

@@ -26,14 +26,17 @@ fn server() -> &'static Server {
     static S: OnceLock<Server> = OnceLock::new();
     S.get_or_init(|| {
         let store = Store::new();
-        for (i, (_, der)) in akms_fuzz::KEYS_PKCS8.iter().enumerate() {
-            let usage = if i % 2 == 0 {
-                KeyUsage::SignVerify
-            } else {
-                KeyUsage::EncryptDecrypt
-            };
-            let (key, _) = store.import_key(usage, der, None).unwrap();
-            store.create_alias(&format!("alias/k{i}"), &key).unwrap();
+        // Every spec for signing, and the RSA and SM2 ones for encryption too.
+        let mut i = 0;
+        for (spec, der) in akms_fuzz::KEYS_PKCS8.iter() {
+            for usage in [KeyUsage::SignVerify, KeyUsage::EncryptDecrypt] {
+                if !spec.supports(usage) {
+                    continue;
+                }
+                let (key, _) = store.import_key(usage, der, None).unwrap();
+                store.create_alias(&format!("alias/k{i}"), &key).unwrap();
+                i += 1;
+            }
         }
         let creds = Credentials::parse(
             &format!(r#"{{"AccessKeys":[{{"AccessKeyId":"fuzz","AccessKeySecret":"{SECRET}"}}]}}"#),

@@ -34,6 +34,7 @@ var (
 	duration = flag.Duration("duration", 10*time.Second, "time per row")
 	ak       = flag.String("access-key", "bench", "access key id")
 	sk       = flag.String("secret", "bench-secret", "secret access key")
+	rows     = flag.String("rows", "sign-p256,sign-rsa2048,getpublickey", "rows to run, comma-separated")
 )
 
 var signer = v4.NewSigner()
@@ -146,7 +147,14 @@ func main() {
 		keys[spec] = out["KeyMetadata"].(map[string]any)["KeyId"].(string)
 	}
 	digest := sha256.Sum256([]byte("serve_load"))
-	row("Sign P-256", "Sign", map[string]any{"KeyId": keys["ECC_NIST_P256"], "Message": digest[:], "MessageType": "DIGEST", "SigningAlgorithm": "ECDSA_SHA_256"})
-	row("Sign RSA-2048", "Sign", map[string]any{"KeyId": keys["RSA_2048"], "Message": digest[:], "MessageType": "DIGEST", "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"})
-	row("GetPublicKey", "GetPublicKey", map[string]any{"KeyId": keys["ECC_NIST_P256"]})
+	want := func(r string) bool { return strings.Contains(","+*rows+",", ","+r+",") }
+	if want("sign-p256") {
+		row("Sign P-256", "Sign", map[string]any{"KeyId": keys["ECC_NIST_P256"], "Message": digest[:], "MessageType": "DIGEST", "SigningAlgorithm": "ECDSA_SHA_256"})
+	}
+	if want("sign-rsa2048") {
+		row("Sign RSA-2048", "Sign", map[string]any{"KeyId": keys["RSA_2048"], "Message": digest[:], "MessageType": "DIGEST", "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256"})
+	}
+	if want("getpublickey") {
+		row("GetPublicKey", "GetPublicKey", map[string]any{"KeyId": keys["ECC_NIST_P256"]})
+	}
 }

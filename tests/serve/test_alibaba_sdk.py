@@ -128,6 +128,16 @@ def test_list_keys_pages(server):
         assert all(k.key_arn.endswith(k.key_id) for k in body.keys.key)
     assert len(seen) == total == len(set(seen))
     assert code_of(lambda: c.list_keys(m.ListKeysRequest(page_size=101)))[0] == "InvalidParameter"
+    # Filters (KeyState, KeySpec, KeyUsage).
+    import json
+    sm2 = c.create_key(m.CreateKeyRequest(key_spec="EC_SM2", key_usage="ENCRYPT/DECRYPT")).body.key_metadata.key_id
+    f = json.dumps([{"Key": "KeySpec", "Values": ["EC_SM2"]}, {"Key": "KeyUsage", "Values": ["ENCRYPT/DECRYPT"]}])
+    only = c.list_keys(m.ListKeysRequest(filters=f, page_size=100)).body
+    assert sm2 in [k.key_id for k in only.keys.key]
+    for k in only.keys.key:
+        md = c.describe_key(m.DescribeKeyRequest(key_id=k.key_id)).body.key_metadata
+        assert (md.key_spec, md.key_usage) == ("EC_SM2", "ENCRYPT/DECRYPT")
+    assert code_of(lambda: c.list_keys(m.ListKeysRequest(filters='[{"Key": "Color", "Values": ["x"]}]')))[0] == "InvalidParameter"
 
 
 def test_disable_enable_and_deletion(server):

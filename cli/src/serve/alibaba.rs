@@ -280,6 +280,49 @@ fn page<T: Clone>(p: &Params, items: &[T]) -> Result<(Vec<T>, u32, u32), Fault> 
     Ok((slice, number, size))
 }
 
+/// One of ListKeys' `Filters`: `{"Key": "KeyState" | "KeySpec" | "KeyUsage", "Values": [...]}`
+/// (a key matches when its field is one of the values; every filter must match).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Filter {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "Values")]
+    values: Vec<String>,
+}
+
+impl Filter {
+    fn matches(&self, k: &akms::core::KeyMetadata) -> bool {
+        let field = match self.key.as_str() {
+            "KeyState" => k.key_state,
+            "KeySpec" => k.key_spec,
+            _ => k.key_usage,
+        };
+        self.values.iter().any(|v| v == field)
+    }
+}
+
+fn parse_filters(text: Option<&str>) -> Result<Vec<Filter>, Fault> {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let filters: Vec<Filter> = serde_json::from_str(text).map_err(|e| {
+        Fault::invalid(format!(
+            "Filters is not a JSON list of {{Key, Values}}: {e}"
+        ))
+    })?;
+    if let Some(f) = filters
+        .iter()
+        .find(|f| !matches!(f.key.as_str(), "KeyState" | "KeySpec" | "KeyUsage"))
+    {
+        return Err(Fault::invalid(format!(
+            "the filter key {:?} is not supported (KeyState, KeySpec, KeyUsage)",
+            f.key
+        )));
+    }
+    Ok(filters)
+}
+
 fn version_json(v: &akms::core::KeyVersionInfo) -> Value {
     json!({"KeyId": v.key_id, "KeyVersionId": v.key_version_id, "CreationDate": v.creation_date})
 }
@@ -315,7 +358,12 @@ fn call(server: &Server, store: &akms::Store, action: &str, p: &Params) -> Resul
             json!({"KeyMetadata": metadata(server, key)?})
         }
         "ListKeys" => {
-            let keys = store.list_keys()?;
+            let filters = parse_filters(p.get("Filters"))?;
+            let keys: Vec<_> = store
+                .list_keys()?
+                .into_iter()
+                .filter(|k| filters.iter().all(|f| f.matches(k)))
+                .collect();
             let (items, number, size) = page(p, &keys)?;
             let items: Vec<Value> = items
                 .iter()

@@ -24,7 +24,7 @@ VALGRIND  ?= valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indi
 C_TESTS   := $(patsubst tests/c/%.c,tests/c/build/%,$(wildcard tests/c/test_*.c))
 EXAMPLES  := $(patsubst examples/c/%.c,examples/c/build/%,$(wildcard examples/c/*.c))
 
-.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go check-header bench clean
+.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go test-serve check-header bench clean
 
 all: lib
 
@@ -44,7 +44,7 @@ tests/c/build/%: tests/c/%.c tests/c/check.h tests/c/fixtures.h include/akms.h l
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-test: test-rust test-c test-python test-go test-cpp test-install
+test: test-rust test-c test-python test-go test-cpp test-install test-serve
 
 test-rust:
 	$(CARGO) test --release $(FEATURES)
@@ -139,3 +139,15 @@ test-cpp: lib $(CPP_TESTS)
 
 test-install: lib
 	bash tests/install/run.sh
+
+# akms serve through the official SDKs (cli/, tests/serve/): Python (alibabacloud-kms20160120,
+# boto3, the AWS CLI) in a venv under the system temp dir, then the Go SDKs via the module proxy.
+SERVE_VENV ?= $(shell $(PYTHON) -c 'import tempfile; print(tempfile.gettempdir())')/akms-serve-venv
+test-serve:
+	$(CARGO) build --release -p akms-cli $(FEATURES)
+	test -x $(SERVE_VENV)/bin/python || $(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r tests/serve/requirements.txt
+	cd tests/serve && PATH="$(SERVE_VENV)/bin:$$PATH" AKMS_BIN=$(CURDIR)/target/release/akms \
+		$(SERVE_VENV)/bin/python -m pytest -q .
+	test -z "$$(gofmt -l tests/serve/go)"
+	cd tests/serve/go && go vet ./... && AKMS_BIN=$(CURDIR)/target/release/akms go test -count=1 ./...

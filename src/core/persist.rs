@@ -19,6 +19,7 @@
 //! released when the last handle is dropped or the process exits.
 
 mod format;
+pub mod medium;
 mod record;
 
 use std::fs::{File, OpenOptions, TryLockError};

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster for the tests and benchmarks of PostgreSQL stores.
 #
-#   scripts/pg-cluster.sh start DIR            create (first time) and start a cluster in DIR;
-#                                              prints its URI on standard output
+#   scripts/pg-cluster.sh start DIR [PID]      create (first time) and start a cluster in DIR;
+#                                              prints its URI on standard output; with PID, a
+#                                              watcher destroys the cluster once PID has exited
+#                                              (however it ended: a test killed, a panic)
 #   scripts/pg-cluster.sh stop DIR [MODE]      stop it (MODE: fast (default), immediate)
 #   scripts/pg-cluster.sh uri DIR              print the URI of the cluster in DIR
 #   scripts/pg-cluster.sh destroy DIR          stop it if running, remove DIR
@@ -20,6 +22,7 @@ set -euo pipefail
 cmd=${1:-}
 dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,8p' "$0" >&2; exit 2; }
+if [ -d "$dir" ]; then dir=$(cd "$dir" && pwd); fi
 
 # initdb, pg_ctl, psql: from PATH, else Debian's versioned directory (newest first).
 pg_bin() {
@@ -62,14 +65,18 @@ create() {
     as_owner "$(pg_bin initdb)" -D "$dir/data" -U akms --pwfile="$dir/password" \
         --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    # A self-signed certificate, its own CA, for localhost and 127.0.0.1.
+    # A self-signed CA (DIR/ca.crt) and the server's certificate from it, for localhost and
+    # 127.0.0.1 (a CA certificate cannot serve as the server's own: rustls refuses it).
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
-        -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -keyout "$dir/data/server.key" -out "$dir/data/server.crt" 2>/dev/null
-    cp "$dir/data/server.crt" "$dir/ca.crt"
+        -subj "/CN=akms test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -subj "/CN=localhost" -keyout "$dir/data/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+        >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+        -CAcreateserial -days 30 -extfile "$dir/server.ext" -out "$dir/data/server.crt" 2>/dev/null
     chmod 0644 "$dir/ca.crt"
-    [ "$(id -u)" = 0 ] && chown postgres: "$dir/data/server.key" "$dir/data/server.crt"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/data/server.key" "$dir/data/server.crt"; fi
     cat >>"$dir/data/postgresql.conf" <<EOF
 
 # scripts/pg-cluster.sh
@@ -99,6 +106,14 @@ start_server() {
         || { tail -20 "$dir/server.log" >&2; exit 1; }
 }
 
+# Destroys the cluster once process $1 has exited, in the background, detached.
+watch_owner() {
+    local pid=$1 self
+    self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+    setsid bash -c "while kill -0 $pid 2>/dev/null; do sleep 1; done; '$self' destroy '$dir'" \
+        </dev/null >/dev/null 2>&1 &
+}
+
 case "$cmd" in
     start)
         if [ -f "$dir/uri" ]; then
@@ -106,6 +121,7 @@ case "$cmd" in
         else
             create
         fi
+        if [ -n "${3:-}" ]; then watch_owner "$3"; fi
         cat "$dir/uri"
         ;;
     stop)

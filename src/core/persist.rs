@@ -20,6 +20,8 @@
 
 mod format;
 pub mod medium;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod record;
 
 use std::fs::{File, OpenOptions, TryLockError};

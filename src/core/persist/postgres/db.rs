@@ -120,7 +120,8 @@ pub struct Conn {
 /// A store's handle on its database: a runtime (one worker thread) and the settings.
 pub struct Db {
     pub shared: Arc<Shared>,
-    rt: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    rt: Option<tokio::runtime::Runtime>,
 }
 
 impl Db {
@@ -136,7 +137,7 @@ impl Db {
             .map_err(|e| Error::Io(format!("starting the PostgreSQL client's thread: {e}")))?;
         Ok(Db {
             shared: Arc::new(Shared { location, tls }),
-            rt,
+            rt: Some(rt),
         })
     }
 
@@ -149,14 +150,14 @@ impl Db {
         F: Future<Output = Result<T>> + Send + 'static,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.rt.spawn(async move {
+        self.runtime().spawn(async move {
             let out = tokio::time::timeout_at(deadline.into(), fut).await;
             let _ = tx.send(out);
         });
         let waited = deadline.saturating_duration_since(Instant::now()) + Duration::from_secs(1);
         match rx.recv_timeout(waited) {
             Ok(Ok(result)) => result,
-            Ok(Err(_elapsed)) | Err(_) => Err(Error::Io(format!(
+            Ok(Err(_)) | Err(_) => Err(Error::Io(format!(
                 "{}: {what}: no answer from the database in time",
                 self.shared.location.describe()
             ))),
@@ -165,20 +166,21 @@ impl Db {
 
     /// Spawns `fut` on the runtime (the follower's loop).
     pub fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) {
-        self.rt.spawn(fut);
+        self.runtime().spawn(fut);
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Handle {
+        self.rt.as_ref().expect("the runtime lives as long as the Db").handle()
     }
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        // Ends the follower and any call still running; safe from any context.
-        let rt = std::mem::replace(
-            &mut self.rt,
-            tokio::runtime::Builder::new_current_thread()
-                .build()
-                .expect("an empty runtime"),
-        );
-        rt.shutdown_background();
+        // Ends the follower and any call still running; safe from any context (also inside
+        // another runtime, where dropping a runtime would panic).
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
     }
 }
 
@@ -279,6 +281,29 @@ impl Shared {
         }))
     }
 
+    /// Takes the store's row lock (inside a transaction) and returns its head.
+    pub async fn lock(&self, conn: &Conn, store: &str) -> Result<Head> {
+        let row = conn
+            .client
+            .query_opt(
+                "SELECT header, generation, next_seq FROM akms.store WHERE name = $1 FOR UPDATE",
+                &[&store],
+            )
+            .await
+            .map_err(|e| self.io("locking the store", &e))?
+            .ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "{}: the store's header row is gone",
+                    self.location.describe()
+                ))
+            })?;
+        Ok(Head {
+            header: row.get(0),
+            generation: row.get::<_, i64>(1) as u64,
+            next_seq: row.get::<_, i64>(2) as u64,
+        })
+    }
+
     /// The records of `store` from `from` on if its generation is still `generation`, else all
     /// of them; in one snapshot with the head.
     pub async fn tail(
@@ -293,7 +318,7 @@ impl Shared {
             .query(
                 "SELECT s.header, s.generation, s.next_seq, r.seq, r.sealed \
                  FROM akms.store s LEFT JOIN akms.record r ON r.store = s.name \
-                   AND r.seq >= CASE WHEN s.generation = $2 THEN $3 ELSE 0 END \
+                   AND r.seq >= CASE WHEN s.generation = $2::bigint THEN $3::bigint ELSE 0 END \
                  WHERE s.name = $1 ORDER BY r.seq",
                 &[&store, &(generation as i64), &(from as i64)],
             )

@@ -23,7 +23,7 @@ VALGRIND  ?= valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indi
 C_TESTS   := $(patsubst tests/c/%.c,tests/c/build/%,$(wildcard tests/c/test_*.c))
 EXAMPLES  := $(patsubst examples/c/%.c,examples/c/build/%,$(wildcard examples/c/*.c))
 
-.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go check-header bench clean
+.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go test-pg check-header bench clean
 
 all: lib
 
@@ -43,7 +43,7 @@ tests/c/build/%: tests/c/%.c tests/c/check.h tests/c/fixtures.h include/akms.h l
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-test: test-rust test-c test-python test-go
+test: test-rust test-c test-python test-go test-pg
 
 test-rust:
 	$(CARGO) test --release $(FEATURES)
@@ -72,6 +72,26 @@ test-go: lib
 	test -z "$$(gofmt -l bindings/go examples/go)"
 	cd bindings/go && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
 	cd examples/go && go vet ./... && go run . ../../README.md
+
+# PostgreSQL stores: the Rust suites (tests/pg_*.rs, in test-rust) start private clusters
+# themselves; test-pg runs the C (valgrind), Python and Go tests against one it starts
+# (scripts/pg-cluster.sh: 127.0.0.1, scram-sha-256, TLS) and destroys however the recipe ends.
+# The pure-rust build has no PostgreSQL support (cargo feature postgres): skipped there.
+PG_DIR    := $(CURDIR)/target/pg-cluster
+ifeq ($(filter pure-rust,$(PROVIDER)),)
+test-pg: lib tests/c/build/pg_store
+	@set -e; scripts/pg-cluster.sh destroy $(PG_DIR); \
+	trap 'scripts/pg-cluster.sh destroy $(PG_DIR)' EXIT; \
+	uri=$$(scripts/pg-cluster.sh start $(PG_DIR) $$$$); \
+	export AKMS_TEST_PG_URI="$${uri%%\?*}?sslmode=verify-full&sslrootcert=$(PG_DIR)/ca.crt"; \
+	echo "== tests/c/build/pg_store (valgrind)"; $(VALGRIND) tests/c/build/pg_store; \
+	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest ./bindings/python; \
+	(cd bindings/python && $(PYTHON) -X dev -m pytest -q tests/test_postgres.py); \
+	(cd bindings/go && go test -count=1 -run Postgres -v .)
+else
+test-pg:
+	@echo "test-pg: skipped: the pure-rust build has no PostgreSQL support (cargo feature postgres)"
+endif
 
 check-header: lib
 	git diff --exit-code include/

@@ -181,11 +181,26 @@ fn tls_verify_full_against_the_cluster_certificate() {
     let name = unique("tls");
     let a = medium(&shared().store_verified(&name));
     a.create(b"h").unwrap();
-    // The certificate is for localhost and 127.0.0.1: another name fails verify-full.
-    let wrong = shared()
-        .store_verified(&name)
-        .replace("@127.0.0.1:", "@localhost:");
-    medium(&wrong).open().unwrap().unwrap();
+    // The certificate is for localhost and 127.0.0.1; any other name fails verify-full, and
+    // passes verify-ca (the chain only).
+    let other_name = |uri: String| {
+        let port = uri.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        uri.replace(&format!("@127.0.0.1:{port}/akms?"), &format!("@db.example:{port}/akms?hostaddr=127.0.0.1&"))
+    };
+    medium(&shared().store_verified(&name).replace("@127.0.0.1:", "@localhost:"))
+        .open()
+        .unwrap()
+        .unwrap();
+    match medium(&other_name(shared().store_verified(&name))).open() {
+        Err(Error::Io(m)) => assert!(m.contains("certificate"), "{m}"),
+        other => panic!("{:?}", other.err()),
+    }
+    let chain_only = other_name(shared().store_verified(&name)).replace("verify-full", "verify-ca");
+    medium(&chain_only).open().unwrap().unwrap();
+    // SCRAM-SHA-256-PLUS: the password exchange is bound to the TLS session (also with
+    // sslmode=require, where the certificate is not checked).
+    let bound = format!("{}&channel_binding=require", shared().store(&name));
+    medium(&bound).open().unwrap().unwrap();
     let no_ca = shared().store(&name).replace(
         "sslmode=require",
         "sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt",

@@ -215,11 +215,39 @@ where
 pub struct RustlsStream<S>(Box<tokio_rustls::client::TlsStream<S>>);
 
 impl<S: AsyncRead + AsyncWrite + Unpin> tokio_postgres::tls::TlsStream for RustlsStream<S> {
+    /// SCRAM-SHA-256-PLUS binds the password exchange to this TLS session (RFC 5929
+    /// `tls-server-end-point`): a man in the middle, possible with `sslmode=require`, cannot
+    /// relay the authentication.
     fn channel_binding(&self) -> ChannelBinding {
-        // No tls-server-end-point binding: its hash depends on the certificate's signature
-        // algorithm; SCRAM without it is what libpq does with channel_binding=prefer when the
-        // server's certificate cannot be bound.
-        ChannelBinding::none()
+        let (_, session) = self.0.get_ref();
+        match session
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .and_then(|cert| server_end_point(cert))
+        {
+            Some(hash) => ChannelBinding::tls_server_end_point(hash),
+            None => ChannelBinding::none(),
+        }
+    }
+}
+
+/// The `tls-server-end-point` value of a certificate: its hash under the hash of its signature
+/// algorithm (SHA-256 for MD5 and SHA-1), as the server computes it; `None` for an algorithm
+/// without one hash (RSA-PSS, Ed25519: SCRAM then goes without binding).
+fn server_end_point(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    use der::Decode;
+    use sha2::Digest;
+    let parsed = x509_cert::Certificate::from_der(cert.as_ref()).ok()?;
+    let oid = parsed.signature_algorithm().oid.to_string();
+    let data = cert.as_ref();
+    match oid.as_str() {
+        // md5WithRSA, sha1WithRSA, sha224WithRSA, sha256WithRSA, ecdsa-with-SHA1/-SHA224/-SHA256
+        "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.5" | "1.2.840.113549.1.1.11"
+        | "1.2.840.10045.4.1" | "1.2.840.10045.4.3.2" => Some(sha2::Sha256::digest(data).to_vec()),
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => Some(sha2::Sha224::digest(data).to_vec()),
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => Some(sha2::Sha384::digest(data).to_vec()),
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => Some(sha2::Sha512::digest(data).to_vec()),
+        _ => None,
     }
 }
 

@@ -69,7 +69,7 @@ fn sigkill_never_loses_an_acknowledged_change() {
                     break;
                 }
             }
-            std::thread::sleep(Duration::from_millis(rng.random_range(1..120)));
+            std::thread::sleep(Duration::from_millis(rng.random_range(20..250)));
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

@@ -1,7 +1,8 @@
 //! A store file that was tampered with never opens as something it was not: a changed byte
 //! anywhere is `Corrupt` (or, in the final record, that record's clean loss), a file cut short
-//! opens as the records before the cut, a wrong passphrase is `Corrupt` saying so, and a second
-//! opener gets "locked". Nothing here may panic.
+//! opens as the records before the cut (and only a writer, under the lock, cuts the torn tail
+//! off), a wrong passphrase is `Corrupt` saying so, and a second opener, in this process or
+//! another, opens the same store. Nothing here may panic.
 
 mod persist_common;
 
@@ -102,8 +103,8 @@ fn a_file_cut_short_opens_as_the_records_before_the_cut() {
         let store = result.unwrap_or_else(|e| panic!("length {len}: {e}"));
         assert_eq!(snapshot(&store), snaps[whole], "length {len}");
         drop(store);
-        // The torn tail was cut off: the file ends at the last whole record and takes appends.
-        assert_eq!(std::fs::metadata(&copy).unwrap().len(), ends[whole]);
+        // Opening (a reader) never repairs: the torn tail stays until a writer cuts it.
+        assert_eq!(std::fs::metadata(&copy).unwrap().len(), len as u64);
     }
     // Appending after a repaired tail works and reopens.
     std::fs::write(&copy, &bytes[..bytes.len() - 3]).unwrap();
@@ -114,6 +115,14 @@ fn a_file_cut_short_opens_as_the_records_before_the_cut() {
     let after = snapshot(&store);
     drop(store);
     assert_eq!(snapshot(&open(&copy, PASS).unwrap()), after);
+    // The writer cut the torn tail off before appending: the file is whole records only, so
+    // every later cut of it opens too, as the records before the cut.
+    let repaired = std::fs::read(&copy).unwrap();
+    assert!(repaired.len() > ends[ends.len() - 2] as usize);
+    for len in (ends[0] as usize..repaired.len()).step_by(7) {
+        std::fs::write(&copy, &repaired[..len]).unwrap();
+        open(&copy, PASS).unwrap_or_else(|e| panic!("repaired file cut at {len}: {e}"));
+    }
 }
 
 #[test]
@@ -169,47 +178,50 @@ fn garbage_and_directories_are_refused_without_panicking() {
 }
 
 #[test]
-fn a_second_opener_gets_locked_until_the_first_is_dropped() {
-    let dir = TempDir::new("lock");
+fn a_second_opener_in_this_or_another_process_shares_the_store() {
+    let dir = TempDir::new("share");
     let path = dir.file("store.akms");
     let first = open(&path, PASS).unwrap();
-    let e = open(&path, PASS).err().unwrap();
-    assert_eq!(e.status(), Status::Io);
-    assert!(e.message().contains("locked"), "{e}");
-    // A handle derived from the first keeps the lock.
-    let clone = first.clone();
-    drop(first);
-    assert!(open(&path, PASS)
-        .err()
-        .unwrap()
-        .message()
-        .contains("locked"));
+    let second = open(&path, PASS).unwrap();
+    let (k, _) = first
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    // The second opener sees the first one's key on its very next call, and vice versa.
+    assert_eq!(second.describe_key(&k).unwrap().key_id, k);
+    second.disable_key(&k).unwrap();
+    assert_eq!(first.describe_key(&k).unwrap().key_state, "Disabled");
 
-    // Another process is refused too.
+    // Another process opens it too, while both are open, and sees the same key.
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "lock_child", "--nocapture", "--test-threads=1"])
-        .env("AKMS_LOCK_CHILD", &path)
+        .args(["--exact", "share_child", "--nocapture", "--test-threads=1"])
+        .env("AKMS_SHARE_CHILD", &path)
+        .env("AKMS_SHARE_KEY", &k)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("child: AKMS_ERR_IO") && stdout.contains("locked"),
-        "{stdout}"
-    );
-
-    drop(clone);
-    let again = open(&path, PASS).unwrap();
-    drop(again);
+    assert!(stdout.contains("child: Disabled, enabled"), "{stdout}");
+    // Its change (EnableKey) is seen here on the next call.
+    assert_eq!(first.describe_key(&k).unwrap().key_state, "Enabled");
+    assert_eq!(second.describe_key(&k).unwrap().key_state, "Enabled");
 }
 
-/// Run by the test above in a child process: tries to open the store and reports how it went.
+/// Run by the test above in a child process: opens the shared store, reports the key's state,
+/// and enables it.
 #[test]
-fn lock_child() {
-    let Some(path) = std::env::var_os("AKMS_LOCK_CHILD") else {
+fn share_child() {
+    let (Some(path), Ok(key)) = (
+        std::env::var_os("AKMS_SHARE_CHILD"),
+        std::env::var("AKMS_SHARE_KEY"),
+    ) else {
         return;
     };
-    match open(std::path::Path::new(&path), PASS) {
-        Ok(_) => println!("child: opened"),
+    let report = open(std::path::Path::new(&path), PASS).and_then(|store| {
+        let state = store.describe_key(&key)?.key_state;
+        store.enable_key(&key)?;
+        Ok(state)
+    });
+    match report {
+        Ok(state) => println!("child: {state}, enabled"),
         Err(e) => println!("child: {e}"),
     }
 }

@@ -1,39 +1,59 @@
-//! Persistent stores: [`Store::open`] keeps a store in one file, encrypted and authenticated
-//! under a key derived from a passphrase, and durable change by change.
+//! Persistent stores: [`Store::open`] keeps a store in a file, encrypted and authenticated under
+//! a key derived from a passphrase, durable change by change, and shared by every process that
+//! opens it.
 //!
-//! The file is an append-only log (layout in `persist/format.rs`): a header holding the Argon2id
-//! parameters and salt, then one sealed record per [`Change`] (encoding in `persist/record.rs`).
-//! A change is appended, `fdatasync`ed, and only then applied in memory, so a call returns
-//! success only once its change is on disk; it costs the size of the change, not of the store.
+//! The store is a log (layout in `persist/format.rs`): a header holding the Argon2id parameters,
+//! salt and log id, then sealed records, each one [`Change`] or a commit mark (encodings in
+//! `persist/record.rs`). The log lives in a [`Medium`] (`persist/medium.rs`, the storage seam):
+//! the file medium (`persist/file.rs`) here, PostgreSQL elsewhere. Everything in this module is
+//! the same for every medium: sealing and opening records, catching up, validating a change
+//! against the latest state, compaction.
 //!
-//! Opening reads the whole log, replays it into a [`State`] and purges keys whose deletion window
-//! has passed. A final record cut short by a crash is a torn write: it is dropped and the file
-//! cut back to the last whole record. Any other record that fails to authenticate makes the open
-//! fail with `Corrupt`. When at least half the log is dead (superseded state changes and
-//! aliases, purged keys), the open compacts it: the live contents are written to a new file
-//! beside the old one, synced, renamed over it, and the directory synced. Compaction happens
-//! only on open, so a long-running process that changes states often grows its file until the
-//! next open.
+//! **A change** is validated, made durable, then applied. [`Store::mutate`] holds the state's
+//! write lock and enters the medium's exclusive section (across every opener: the file medium
+//! takes a `flock`); there the records other openers appended are read and applied, the change
+//! is checked against that state, its records are appended and synced, then a commit mark is
+//! appended and synced, and the section ends. Key generation and the KDF never run inside.
 //!
-//! One store holds a file at a time: an exclusive advisory lock (`flock`) on the open file,
-//! released when the last handle is dropped or the process exits.
+//! **Freshness.** Before every call the store compares the medium's generation (a counter in a
+//! shared mapping, one atomic load) with the one it caught up to; when another opener has
+//! committed, it reads and applies only the new records.
+//!
+//! **Torn writes and damage.** A reader takes the changes up to the last commit mark that
+//! authenticates. A record that fails to authenticate before such a mark was acknowledged and
+//! then damaged: `Corrupt`. Records after the last mark were never acknowledged (a crash, a
+//! killed writer, or a write in progress): readers ignore them, and the next writer cuts them
+//! off under the lock.
+//!
+//! **Deletion.** A key whose deletion window has passed is deleted durably (a `DeleteKey`
+//! record) by the first call that notices, so no clock can bring it back, and its material
+//! leaves the file at the next compaction.
+//!
+//! **Compaction** (best-effort) happens when at least half of the log's changes are dead: on
+//! open, and after a change once the dead ones number in the hundreds. The live state is sealed
+//! into a new log with a new log id, with nothing locked, and the medium swaps it in only if
+//! nothing was appended meanwhile. Other openers notice the new log at their next call and
+//! rebuild from it, with the key they already have (no KDF). A failed compaction leaves the old
+//! log as it was.
 
+mod file;
 mod format;
 pub mod medium;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;
+mod shm;
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use rand::RngExt;
 
 pub use format::KdfParams;
-use format::{Framed, Header, Sealer};
+use format::{Header, Sealer};
+use medium::{Append, Cursor, Medium, Record, Tail};
+use record::Entry;
 
 use super::clock::{Clock, UnixMillis};
 use super::error::{invalid, Error, Result};
@@ -82,11 +102,13 @@ impl PersistOptions {
 
 impl Store {
     /// Opens the store kept in the file at `path`, creating it (or initializing an existing
-    /// empty file) if needed; see the module documentation.
+    /// empty file) if needed. Any number of stores, in this process or others, may have the
+    /// same file open at once; see the module documentation.
     ///
-    /// Errors: `InvalidArgument` for an empty passphrase; `Io` if the file cannot be read or
-    /// written, or is locked by another open store ("locked"); `Corrupt` for a wrong passphrase
-    /// or a file whose committed contents fail authentication (the message says which).
+    /// Errors: `InvalidArgument` for an empty passphrase or KDF parameters out of bounds for a
+    /// new file; `Io` if the file cannot be read or written; `Corrupt` for a wrong passphrase,
+    /// a header out of bounds, or a file whose committed contents fail authentication (the
+    /// message says which).
     pub fn open(path: impl AsRef<Path>, passphrase: &[u8]) -> Result<Store> {
         Store::open_with(path, passphrase, &PersistOptions::default())
     }
@@ -97,11 +119,27 @@ impl Store {
         passphrase: &[u8],
         options: &PersistOptions,
     ) -> Result<Store> {
-        let path = path.as_ref();
         if passphrase.is_empty() {
             return Err(invalid("the passphrase is empty"));
         }
-        let (state, journal) = open_file(path, passphrase, options)?;
+        let medium = file::FileMedium::new(path.as_ref())?;
+        Store::open_medium(Box::new(medium), passphrase, options)
+    }
+
+    /// Opens (creating if it holds none) the store kept in `medium`: the entry point of every
+    /// medium (the file, PostgreSQL).
+    pub(crate) fn open_medium(
+        medium: Box<dyn Medium>,
+        passphrase: &[u8],
+        options: &PersistOptions,
+    ) -> Result<Store> {
+        if passphrase.is_empty() {
+            return Err(invalid("the passphrase is empty"));
+        }
+        let journal = SealedJournal::open(medium, passphrase, options)?;
+        let mut state = State::default();
+        journal.catch_up(&mut state)?;
+        journal.compact_if_dead(&mut state, Some(options.clock.now()), 0);
         Ok(Store::from_parts(
             state,
             options.clock.clone(),
@@ -110,147 +148,357 @@ impl Store {
     }
 }
 
-/// The journal of a persistent store: appends each change to the locked file.
-struct FileJournal {
-    inner: Mutex<Writer>,
-}
-
-struct Writer {
-    path: PathBuf,
-    /// The open file; holding it holds the lock.
-    file: File,
-    header: Header,
+/// The journal of a persistent store, whatever its medium: seals changes into records, opens
+/// the records others appended, and keeps this opener's place in the log.
+struct SealedJournal {
+    medium: Box<dyn Medium>,
     sealer: Sealer,
-    /// Where the next record goes: the end of the last whole record.
-    end: u64,
-    /// The next record's number.
-    seq: u64,
-    /// Set when a failed write may have left the file in an unknown state; every later write
-    /// then fails until the store is reopened.
-    failed: Option<String>,
+    /// The medium's generation when this opener last caught up.
+    seen: AtomicU64,
+    place: Mutex<Place>,
 }
 
-impl Journal for FileJournal {
-    fn write(&self, change: &Change) -> Result<()> {
-        let mut w = self.inner.lock();
-        if let Some(why) = &w.failed {
-            return Err(Error::Io(format!(
-                "store file {} is unusable after an earlier write failure ({why}); reopen the store",
-                w.path.display()
+/// Where this opener is in the log (taken only with the state's write lock held).
+struct Place {
+    /// The header of the log the cursor is in (its log id is in every record's AAD).
+    header: Header,
+    cursor: Cursor,
+    /// How many changes the log holds up to the cursor (against the live state: compaction).
+    changes: usize,
+    /// How many of them were live when last counted (counting costs a pass over the keys).
+    live: usize,
+}
+
+/// Why a record did not open.
+enum Failure {
+    Unauthentic,
+    Malformed(Error),
+}
+
+/// Compaction after a change waits until at least this many changes are dead.
+const DEAD_BEFORE_COMPACTING: usize = 256;
+
+impl SealedJournal {
+    /// Reads (or creates) the header and derives the key: the only place the KDF runs.
+    fn open(
+        medium: Box<dyn Medium>,
+        passphrase: &[u8],
+        options: &PersistOptions,
+    ) -> Result<SealedJournal> {
+        let (blob, cursor, sealer) = match medium.open()? {
+            Some((blob, cursor)) => {
+                // Bounds are checked here, before the KDF runs.
+                let header = Header::decode(&blob)?;
+                let sealer = Sealer::derive(passphrase, &header.salt, header.params)?;
+                (blob, cursor, sealer)
+            }
+            None => {
+                let params = match options.kdf {
+                    Some(p) => {
+                        p.validate().map_err(invalid)?;
+                        p
+                    }
+                    None => kdf_from_env()?,
+                };
+                let salt: [u8; 16] = rand::rng().random();
+                let sealer = Sealer::derive(passphrase, &salt, params)?;
+                let ours = Header::new(params, salt).encode(&sealer)?;
+                let (blob, cursor) = medium.create(&ours)?;
+                if blob == ours {
+                    (blob, cursor, sealer)
+                } else {
+                    // Another opener created the store first: its salt, its key.
+                    let header = Header::decode(&blob)?;
+                    let sealer = Sealer::derive(passphrase, &header.salt, header.params)?;
+                    (blob, cursor, sealer)
+                }
+            }
+        };
+        let header = Header::decode(&blob)?;
+        Header::check_key(&blob, &sealer)?;
+        let generation = medium.generation();
+        Ok(SealedJournal {
+            medium,
+            sealer,
+            // Anything but the current generation: the first catch-up reads the whole log.
+            seen: AtomicU64::new(generation.wrapping_sub(1)),
+            place: Mutex::new(Place {
+                header,
+                cursor,
+                changes: 0,
+                live: 0,
+            }),
+        })
+    }
+
+    /// The header of a log that replaced this opener's (a compaction): same salt, same KDF
+    /// parameters, same key, a new log id.
+    fn adopt(&self, place: &Place, blob: &[u8]) -> Result<Header> {
+        let header = Header::decode(blob)?;
+        if header.salt != place.header.salt || header.params != place.header.params {
+            return Err(Error::Corrupt(format!(
+                "store {} was replaced by a different store (another salt or KDF)",
+                self.medium.location()
             )));
         }
-        let plaintext = record::encode(change)?;
-        let (nonce, sealed) = w.sealer.seal(&plaintext, &w.header.record_aad(w.seq))?;
-        drop(plaintext);
-        let framed = format::frame(&nonce, &sealed);
-        if let Err(e) = w.file.write_all_at(&framed, w.end) {
-            // Take back whatever part of the record landed, so the next one follows a whole one.
-            let end = w.end;
-            if let Err(e2) = w.file.set_len(end) {
-                w.failed = Some(format!("write: {e}; truncate: {e2}"));
+        Header::check_key(blob, &self.sealer)?;
+        Ok(header)
+    }
+
+    /// Applies a tail to `state`: the changes up to the last commit mark. Returns how many of
+    /// the tail's records that is (the rest are a torn or unfinished write).
+    fn take(&self, state: &mut State, place: &mut Place, tail: Tail) -> Result<usize> {
+        let replaced = match &tail.replaced {
+            Some(blob) => Some(self.adopt(place, blob)?),
+            None => None,
+        };
+        let header = replaced.as_ref().unwrap_or(&place.header);
+        // Version 1 files have no commit marks: every record counts as committed.
+        let legacy = header.version < 2;
+        let (entries, failure) = open_records(&self.sealer, header, &tail.records);
+        if let Some((i, failure)) = failure {
+            let r = &tail.records[i];
+            match failure {
+                Failure::Malformed(e) => {
+                    return Err(Error::Corrupt(format!(
+                        "store {} record {}: {}",
+                        self.medium.location(),
+                        r.seq,
+                        e.message()
+                    )))
+                }
+                Failure::Unauthentic if self.committed_after(header, &tail.records[i + 1..]) => {
+                    return Err(Error::Corrupt(format!(
+                        "store {} record {} fails authentication, and committed records follow \
+                         it: the store was modified or damaged (the passphrase is right: the \
+                         header authenticated)",
+                        self.medium.location(),
+                        r.seq
+                    )));
+                }
+                Failure::Unauthentic => {} // a torn write: dropped with what follows
             }
-            return Err(io_error("writing to", &w.path, &e));
         }
-        if let Err(e) = w.file.sync_data() {
-            // After a failed fsync the kernel may have dropped the dirty pages: nothing about
-            // the file can be trusted any more.
-            w.failed = Some(format!("fsync: {e}"));
-            return Err(io_error("syncing", &w.path, &e));
+        let keep = if legacy {
+            entries.len()
+        } else {
+            entries
+                .iter()
+                .rposition(|e| matches!(e, Entry::Commit))
+                .map_or(0, |i| i + 1)
+        };
+        if let Some(header) = replaced {
+            *state = State::default();
+            place.header = header;
+            place.changes = 0;
         }
-        w.end += framed.len() as u64;
-        w.seq += 1;
+        for entry in entries.into_iter().take(keep) {
+            if let Entry::Change(change) = entry {
+                state.apply(change);
+                place.changes += 1;
+            }
+        }
+        place.cursor = match keep {
+            0 => tail.start,
+            k => tail.records[k - 1].next.clone(),
+        };
+        Ok(keep)
+    }
+
+    /// Whether any of `records` is a commit mark (any record, in a version 1 file) that
+    /// authenticates: then what precedes it was acknowledged.
+    fn committed_after(&self, header: &Header, records: &[Record]) -> bool {
+        records.iter().any(|r| {
+            (header.version < 2 || r.blob.len() == MARK_BLOB_LEN)
+                && self
+                    .sealer
+                    .open_record(header, r.seq, &r.blob)
+                    .is_some_and(|p| header.version < 2 || p.as_slice() == record::COMMIT_MARK)
+        })
+    }
+
+    /// Seals `changes` after the cursor, then a commit mark: (records, barrier).
+    fn seal(&self, place: &Place, changes: &[Change]) -> Result<(Vec<Vec<u8>>, usize)> {
+        let mut records = Vec::with_capacity(changes.len() + 1);
+        let seq = place.cursor.seq;
+        for (i, change) in changes.iter().enumerate() {
+            let plaintext = record::encode(change)?;
+            records.push(
+                self.sealer
+                    .seal_record(&place.header, seq + i as u64, &plaintext)?,
+            );
+        }
+        let barrier = records.len();
+        if !changes.is_empty() {
+            records.push(self.sealer.seal_record(
+                &place.header,
+                seq + barrier as u64,
+                record::COMMIT_MARK,
+            )?);
+        }
+        Ok((records, barrier))
+    }
+
+    /// Compacts the log if at least half of its changes are dead (and at least `min_dead`),
+    /// best-effort: any failure leaves the log as it was. `now` (on open) drops the keys whose
+    /// deletion window has passed; after a change they were deleted already.
+    fn compact_if_dead(&self, state: &mut State, now: Option<UnixMillis>, min_dead: usize) {
+        let mut place = self.place.lock();
+        if place.changes < 2 * place.live.max(min_dead) {
+            return; // cannot be half dead yet
+        }
+        let live = state.live_changes();
+        place.live = live;
+        let dead = place.changes.saturating_sub(live);
+        if dead < live.max(1) || dead < min_dead {
+            return;
+        }
+        let expired = now.map(|t| state.expired(t)).unwrap_or_default();
+        let snapshot = snapshot(state, now);
+        let header = Header::new(place.header.params, place.header.salt);
+        let sealed = (|| -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
+            let blob = header.encode(&self.sealer)?;
+            let fresh = Place {
+                header: header.clone(),
+                cursor: Cursor {
+                    seq: 0,
+                    log: 0,
+                    at: 0,
+                },
+                changes: 0,
+                live: 0,
+            };
+            let (records, _) = self.seal(&fresh, &snapshot)?;
+            Ok((blob, records))
+        })();
+        let Ok((blob, records)) = sealed else {
+            return;
+        };
+        if let Ok(Some(cursor)) = self.medium.compact(&place.cursor, &blob, &records) {
+            place.header = header;
+            place.cursor = cursor;
+            place.changes = snapshot.len();
+            place.live = snapshot.len();
+            for change in expired {
+                state.apply(change);
+            }
+        }
+    }
+}
+
+/// A commit mark's blob: nonce, one byte of plaintext, tag.
+const MARK_BLOB_LEN: usize = format::NONCE_LEN + 1 + format::TAG_LEN;
+
+impl Journal for SealedJournal {
+    fn stale(&self) -> bool {
+        self.medium.generation() != self.seen.load(Ordering::Acquire)
+    }
+
+    fn catch_up(&self, state: &mut State) -> Result<()> {
+        let generation = self.medium.generation();
+        if generation == self.seen.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let read = {
+            let mut place = self.place.lock();
+            self.medium
+                .read(&place.cursor)
+                .and_then(|tail| self.take(state, &mut place, tail))
+        };
+        match read {
+            Ok(_) => {}
+            // Read with nothing locked, damage may be a writer's repair seen half done: look
+            // again inside the exclusive section before calling the store corrupt.
+            Err(Error::Corrupt(_)) => self.commit(state, &mut |_| Ok(Vec::new()))?,
+            Err(e) => return Err(e),
+        }
+        self.seen.store(generation, Ordering::Release);
+        Ok(())
+    }
+
+    fn commit(
+        &self,
+        state: &mut State,
+        f: &mut dyn FnMut(&mut State) -> Result<Vec<Change>>,
+    ) -> Result<()> {
+        let mut place = self.place.lock();
+        let from = place.cursor.clone();
+        let mut staged = Vec::new();
+        let cursor = self.medium.append(&from, &mut |tail| {
+            let keep = self.take(state, &mut place, tail)?;
+            let changes = f(state)?;
+            let (records, barrier) = self.seal(&place, &changes)?;
+            staged = changes;
+            Ok(Append {
+                keep,
+                records,
+                barrier,
+            })
+        })?;
+        place.changes += staged.len();
+        place.cursor = cursor;
+        drop(place);
+        let wrote = !staged.is_empty();
+        for change in staged {
+            state.apply(change);
+        }
+        if wrote {
+            self.compact_if_dead(state, None, DEAD_BEFORE_COMPACTING);
+        }
         Ok(())
     }
 }
 
-/// Opens, locks, reads (or creates), replays and possibly compacts the file at `path`.
-fn open_file(
-    path: &Path,
-    passphrase: &[u8],
-    options: &PersistOptions,
-) -> Result<(State, FileJournal)> {
-    let file = open_locked(path)?;
-    let mut bytes = Vec::new();
-    (&file)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error("reading", path, &e))?;
-
-    if bytes.is_empty() {
-        let params = match options.kdf {
-            Some(p) => {
-                p.validate().map_err(invalid)?;
-                p
+/// Opens `records` in order, stopping at the first that fails: the entries before it, and the
+/// failure with its index.
+fn open_records(
+    sealer: &Sealer,
+    header: &Header,
+    records: &[Record],
+) -> (Vec<Entry>, Option<(usize, Failure)>) {
+    let open_one = |r: &Record| -> std::result::Result<Entry, Failure> {
+        let plaintext = sealer
+            .open_record(header, r.seq, &r.blob)
+            .ok_or(Failure::Unauthentic)?;
+        record::decode(&plaintext).map_err(Failure::Malformed)
+    };
+    let open_run = |first: usize, run: &[Record]| {
+        let mut entries = Vec::with_capacity(run.len());
+        for (i, r) in run.iter().enumerate() {
+            match open_one(r) {
+                Ok(entry) => entries.push(entry),
+                Err(failure) => return (entries, Some((first + i, failure))),
             }
-            None => kdf_from_env()?,
-        };
-        let salt: [u8; 16] = rand::rng().random();
-        let header = Header::new(params, salt);
-        let sealer = Sealer::derive(passphrase, &salt, params)?;
-        let (file, end, seq) = write_file(path, &header, &sealer, std::iter::empty())?;
-        return Ok((
-            State::default(),
-            journal(path, file, header, sealer, end, seq),
-        ));
+        }
+        (entries, None)
+    };
+    // Decoding a version parses its public key: big stores spread the work over the cores.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if records.len() < 512 || workers == 1 {
+        return open_run(0, records);
     }
-
-    let header = Header::decode(&bytes)?;
-    let sealer = Sealer::derive(passphrase, &header.salt, header.params)?;
-    Header::check_key(&bytes, &sealer)?;
-    let scan = format::scan(&bytes)?;
-    let (changes, end) = open_records(&scan.records, scan.end, &header, &sealer)?;
-    let read = changes.len();
-    let mut state = State::default();
-    for change in changes {
-        state.apply(change);
+    let chunk = records.len().div_ceil(workers);
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, run)| s.spawn(move || open_run(c * chunk, run)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(records.len());
+    for (run, failure) in runs {
+        entries.extend(run);
+        if failure.is_some() {
+            return (entries, failure);
+        }
     }
-    let now = options.clock.now();
-    state.purge_expired(now);
-    drop(bytes);
-
-    let live = snapshot(&state, now);
-    if read.saturating_sub(live.len()) >= live.len().max(1) {
-        // At least half the log is dead: write the live contents to a new file.
-        let header = Header::new(header.params, header.salt);
-        let (file, end, seq) = write_file(path, &header, &sealer, live.into_iter())?;
-        return Ok((state, journal(path, file, header, sealer, end, seq)));
-    }
-    drop(live);
-    if (end as u64)
-        < file
-            .metadata()
-            .map_err(|e| io_error("reading", path, &e))?
-            .len()
-    {
-        // A torn final record: cut it off so the next record follows the last whole one.
-        file.set_len(end as u64)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io_error("truncating the torn tail of", path, &e))?;
-    }
-    Ok((
-        state,
-        journal(path, file, header, sealer, end as u64, read as u64),
-    ))
-}
-
-fn journal(
-    path: &Path,
-    file: File,
-    header: Header,
-    sealer: Sealer,
-    end: u64,
-    seq: u64,
-) -> FileJournal {
-    FileJournal {
-        inner: Mutex::new(Writer {
-            path: path.to_path_buf(),
-            file,
-            header,
-            sealer,
-            end,
-            seq,
-            failed: None,
-        }),
-    }
+    (entries, None)
 }
 
 /// The KDF parameters for a new file: `AKMS_KDF_PARAMS` if set, else the default.
@@ -262,135 +510,11 @@ fn kdf_from_env() -> Result<KdfParams> {
     }
 }
 
-/// Opens (creating if absent) and locks the file at `path`. If the file was replaced by a
-/// compaction between the open and the lock, the new file is opened instead.
-fn open_locked(path: &Path) -> Result<File> {
-    for _ in 0..8 {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| io_error("opening", path, &e))?;
-        lock(&file, path)?;
-        let opened = file.metadata().map_err(|e| io_error("reading", path, &e))?;
-        match std::fs::metadata(path) {
-            Ok(now) if now.dev() == opened.dev() && now.ino() == opened.ino() => return Ok(file),
-            _ => continue, // replaced or removed meanwhile: try again
-        }
-    }
-    Err(Error::Io(format!(
-        "store file {} keeps being replaced while opening it",
-        path.display()
-    )))
-}
-
-fn lock(file: &File, path: &Path) -> Result<()> {
-    match file.try_lock() {
-        Ok(()) => Ok(()),
-        Err(TryLockError::WouldBlock) => Err(Error::Io(format!(
-            "store file {} is locked: another open store (in this or another process) holds it",
-            path.display()
-        ))),
-        Err(TryLockError::Error(e)) => Err(io_error("locking", path, &e)),
-    }
-}
-
-/// Opens every record in order. Returns the changes and where the last one used ends; a final
-/// record that fails authentication and looks torn is dropped; any other failure is `Corrupt`.
-fn open_records(
-    records: &[Framed<'_>],
-    scan_end: usize,
-    header: &Header,
-    sealer: &Sealer,
-) -> Result<(Vec<Change>, usize)> {
-    enum Outcome {
-        Unauthentic,
-        Bad(Error),
-    }
-    struct Run {
-        changes: Vec<Change>,
-        failure: Option<(usize, Outcome)>,
-    }
-    let open_one = |seq: usize, r: &Framed<'_>| -> std::result::Result<Change, Outcome> {
-        let plaintext = sealer
-            .open(&r.nonce, r.sealed, &header.record_aad(seq as u64))
-            .ok_or(Outcome::Unauthentic)?;
-        record::decode(&plaintext).map_err(Outcome::Bad)
-    };
-    // Opens one run of records (numbered from `first`), stopping at its first failure.
-    let open_run = |first: usize, run: &[Framed<'_>]| -> Run {
-        let mut changes = Vec::with_capacity(run.len());
-        for (i, r) in run.iter().enumerate() {
-            match open_one(first + i, r) {
-                Ok(change) => changes.push(change),
-                Err(e) => {
-                    return Run {
-                        changes,
-                        failure: Some((first + i, e)),
-                    }
-                }
-            }
-        }
-        Run {
-            changes,
-            failure: None,
-        }
-    };
-    // Decoding a record parses a private key and computes its public key: big stores spread
-    // the work over the cores.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let runs: Vec<Run> = if records.len() < 512 || workers == 1 {
-        vec![open_run(0, records)]
-    } else {
-        let chunk = records.len().div_ceil(workers);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = records
-                .chunks(chunk)
-                .enumerate()
-                .map(|(c, run)| s.spawn(move || open_run(c * chunk, run)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
-    let mut changes = Vec::with_capacity(records.len());
-    for run in runs {
-        changes.extend(run.changes);
-        if let Some((seq, outcome)) = run.failure {
-            let r = &records[seq];
-            return match outcome {
-                Outcome::Unauthentic
-                    if seq + 1 == records.len() && format::looks_torn(r.sealed) =>
-                {
-                    Ok((changes, r.offset))
-                }
-                Outcome::Unauthentic => Err(Error::Corrupt(format!(
-                    "store file record {seq} at offset {} fails authentication: the file was \
-                     modified or damaged (the passphrase is right: the header authenticated)",
-                    r.offset
-                ))),
-                Outcome::Bad(e) => Err(Error::Corrupt(format!(
-                    "store file record {seq} at offset {}: {}",
-                    r.offset,
-                    e.message()
-                ))),
-            };
-        }
-    }
-    Ok((changes, scan_end))
-}
-
 /// The changes that rebuild `state` from nothing: each key with its versions and aliases, in
-/// the order the keys were made.
-fn snapshot(state: &State, now: UnixMillis) -> Vec<Change> {
+/// the order the keys were made; with `now`, without the keys whose window has passed.
+fn snapshot(state: &State, now: Option<UnixMillis>) -> Vec<Change> {
     let mut out = Vec::new();
-    for entry in state.keys(now) {
+    for entry in state.keys(now.unwrap_or(UnixMillis::MIN)) {
         let mut versions = entry.versions.iter();
         if let Some(first) = versions.next() {
             out.push(Change::CreateKey {
@@ -409,64 +533,6 @@ fn snapshot(state: &State, now: UnixMillis) -> Vec<Change> {
         }
     }
     out
-}
-
-/// Writes a whole new store file (header, then `changes`) beside `path`, syncs it, locks it,
-/// renames it over `path` and syncs the directory. Returns the new file, its end and the number
-/// of records written.
-fn write_file(
-    path: &Path,
-    header: &Header,
-    sealer: &Sealer,
-    changes: impl Iterator<Item = Change>,
-) -> Result<(File, u64, u64)> {
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".akms-tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(|e| io_error("creating", &tmp, &e))?;
-    lock(&file, &tmp)?;
-    let mut out = BufWriter::new(&file);
-    let io = |e: std::io::Error| io_error("writing", &tmp, &e);
-    let head = header.encode(sealer)?;
-    out.write_all(&head).map_err(io)?;
-    let mut end = head.len() as u64;
-    let mut seq = 0u64;
-    for change in changes {
-        let plaintext = record::encode(&change)?;
-        let (nonce, sealed) = sealer.seal(&plaintext, &header.record_aad(seq))?;
-        drop(plaintext);
-        let framed = format::frame(&nonce, &sealed);
-        out.write_all(&framed).map_err(io)?;
-        end += framed.len() as u64;
-        seq += 1;
-    }
-    out.flush().map_err(io)?;
-    drop(out);
-    file.sync_all().map_err(|e| io_error("syncing", &tmp, &e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_error("renaming over", path, &e))?;
-    sync_dir(path)?;
-    Ok((file, end, seq))
-}
-
-/// Syncs the directory holding `path`, so that a created or renamed entry is durable.
-fn sync_dir(path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_error("syncing the directory", dir, &e))
-}
-
-fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
-    Error::Io(format!("{what} store file {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -540,7 +606,7 @@ pub mod fuzzing {
     use zeroize::Zeroizing;
 
     use super::format::{self, Header, Sealer, HEADER_LEN};
-    use super::KdfParams;
+    use super::{record, KdfParams};
     use crate::core::error::{Error, Result};
 
     /// The cheapest Argon2id parameters a header may carry.
@@ -558,7 +624,8 @@ pub mod fuzzing {
         Raw(&'a [u8]),
     }
 
-    /// A store file with a valid header for `passphrase` (and `salt`), then `pieces`.
+    /// A store file with a valid header for `passphrase` (and `salt`), then `pieces`, then a
+    /// commit mark sealed as the record after the last piece (so that what precedes it counts).
     pub fn store_file(passphrase: &[u8], salt: [u8; 16], pieces: &[Piece<'_>]) -> Result<Vec<u8>> {
         let header = Header::new(KDF, salt);
         let sealer = Sealer::derive(passphrase, &salt, KDF)?;
@@ -566,28 +633,29 @@ pub mod fuzzing {
         for piece in pieces {
             match piece {
                 Piece::Sealed { seq, plaintext } => {
-                    let (nonce, sealed) = sealer.seal(plaintext, &header.record_aad(*seq))?;
-                    file.extend_from_slice(&format::frame(&nonce, &sealed));
+                    let blob = sealer.seal_record(&header, *seq, plaintext)?;
+                    file.extend_from_slice(&format::frame(&blob));
                 }
                 Piece::Raw(bytes) => file.extend_from_slice(bytes),
             }
         }
+        let mark = sealer.seal_record(&header, pieces.len() as u64, record::COMMIT_MARK)?;
+        file.extend_from_slice(&format::frame(&mark));
         Ok(file)
     }
 
-    /// The plaintexts of a store file's records, in order.
+    /// The plaintexts of a store file's records, in order (commit marks included).
     pub fn record_plaintexts(file: &[u8], passphrase: &[u8]) -> Result<Vec<Zeroizing<Vec<u8>>>> {
         let header = Header::decode(file)?;
         let sealer = Sealer::derive(passphrase, &header.salt, header.params)?;
         Header::check_key(file, &sealer)?;
-        let scan = format::scan(file)?;
-        debug_assert!(scan.records.first().is_none_or(|r| r.offset == HEADER_LEN));
-        scan.records
+        let frames = format::scan_frames(&file[HEADER_LEN..])?;
+        frames
             .iter()
             .enumerate()
-            .map(|(seq, r)| {
+            .map(|(seq, f)| {
                 sealer
-                    .open(&r.nonce, r.sealed, &header.record_aad(seq as u64))
+                    .open_record(&header, seq as u64, f.blob)
                     .ok_or_else(|| Error::Corrupt(format!("record {seq} does not authenticate")))
             })
             .collect()

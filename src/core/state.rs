@@ -1,8 +1,8 @@
 //! The store's contents and the changes that make them: every mutation of a store is one
-//! [`Change`], applied to a [`State`] (and, for a persistent store, written to its journal
-//! first).
+//! [`Change`] (or a few), validated against a [`State`], made durable by the store's journal
+//! (if it has one), and only then applied.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::alias;
@@ -30,12 +30,30 @@ pub enum Change {
     PutAlias { alias: String, key_id: Arc<str> },
     /// An alias is deleted.
     DeleteAlias { alias: String },
+    /// A key whose deletion window has passed is gone, with its versions and aliases, for
+    /// good: whatever a clock says later, it does not come back.
+    DeleteKey { key_id: Arc<str> },
 }
 
-/// Where a persistent store writes each change before it takes effect.
+/// Where a persistent store makes its changes durable, shared with every other opener of the
+/// same store (`persist.rs`). The store calls it with its state's write lock held.
 pub trait Journal: Send + Sync {
-    /// Makes `change` durable; the change takes effect only if this returns `Ok`.
-    fn write(&self, change: &Change) -> Result<()>;
+    /// Whether other openers may have committed changes since `state` last caught up. Called
+    /// before every call of the store: cheap, no I/O, no lock.
+    fn stale(&self) -> bool;
+
+    /// Applies to `state` the changes other openers committed since it last caught up.
+    fn catch_up(&self, state: &mut State) -> Result<()>;
+
+    /// The exclusive section, across every opener: catches `state` up with every change
+    /// committed before, calls `f` (which validates against that state and returns the
+    /// changes to make), makes them durable, and only then applies them to `state`. If `f`
+    /// fails, nothing is written and its error is returned.
+    fn commit(
+        &self,
+        state: &mut State,
+        f: &mut dyn FnMut(&mut State) -> Result<Vec<Change>>,
+    ) -> Result<()>;
 }
 
 /// Everything a store holds.
@@ -45,6 +63,10 @@ pub struct State {
     /// Alias name → key id.
     aliases: BTreeMap<String, Arc<str>>,
     next_seq: u64,
+    /// (delete date, key id) of every PendingDeletion key: the next expiry is the first.
+    deletions: BTreeSet<(UnixMillis, Arc<str>)>,
+    /// The changes the mutation under way has validated (see [`State::stage`]).
+    staged: Vec<Change>,
 }
 
 impl State {
@@ -55,6 +77,10 @@ impl State {
             Change::CreateKey { record, version } => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
+                if let (KeyState::PendingDeletion, Some(date)) = (record.state, record.delete_date)
+                {
+                    self.deletions.insert((date, record.id.clone()));
+                }
                 self.keys.insert(
                     record.id.clone(),
                     KeyEntry {
@@ -76,8 +102,14 @@ impl State {
                 delete_date,
             } => {
                 if let Some(entry) = self.keys.get_mut(&key_id) {
+                    if let Some(old) = entry.record.delete_date {
+                        self.deletions.remove(&(old, key_id.clone()));
+                    }
                     entry.record.state = state;
                     entry.record.delete_date = delete_date;
+                    if let (KeyState::PendingDeletion, Some(date)) = (state, delete_date) {
+                        self.deletions.insert((date, key_id));
+                    }
                 }
             }
             Change::PutAlias { alias, key_id } => {
@@ -89,30 +121,56 @@ impl State {
                 }
             }
             Change::DeleteAlias { alias } => self.unlink_alias(&alias),
+            Change::DeleteKey { key_id } => {
+                if let Some(entry) = self.keys.remove(&key_id) {
+                    if let Some(date) = entry.record.delete_date {
+                        self.deletions.remove(&(date, key_id));
+                    }
+                    for a in entry.aliases {
+                        self.aliases.remove(&a);
+                    }
+                }
+            }
         }
+    }
+
+    /// Records `change` as validated by the mutation under way; the store applies it once it
+    /// is durable.
+    pub fn stage(&mut self, change: Change) {
+        self.staged.push(change);
+    }
+
+    /// The changes staged so far, leaving none.
+    pub fn take_staged(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.staged)
+    }
+
+    /// When the first PendingDeletion key's window ends (`i64::MAX` if there is none).
+    pub fn next_expiry(&self) -> UnixMillis {
+        self.deletions.first().map_or(UnixMillis::MAX, |(d, _)| *d)
+    }
+
+    /// The deletions of every key whose window has passed at `now`.
+    pub fn expired(&self, now: UnixMillis) -> Vec<Change> {
+        self.deletions
+            .iter()
+            .take_while(|(d, _)| *d <= now)
+            .map(|(_, id)| Change::DeleteKey { key_id: id.clone() })
+            .collect()
+    }
+
+    /// How many changes would rebuild this state from nothing (a compacted log's length).
+    pub fn live_changes(&self) -> usize {
+        self.keys
+            .values()
+            .map(|e| e.versions.len() + e.aliases.len())
+            .sum()
     }
 
     fn unlink_alias(&mut self, alias: &str) {
         if let Some(old) = self.aliases.remove(alias) {
             if let Some(entry) = self.keys.get_mut(&old) {
                 entry.aliases.retain(|a| a != alias);
-            }
-        }
-    }
-
-    /// Removes every key whose deletion window has passed at `now`, with its aliases.
-    pub fn purge_expired(&mut self, now: UnixMillis) {
-        let expired: Vec<Arc<str>> = self
-            .keys
-            .values()
-            .filter(|e| e.is_expired(now))
-            .map(|e| e.record.id.clone())
-            .collect();
-        for id in expired {
-            if let Some(entry) = self.keys.remove(&id) {
-                for a in entry.aliases {
-                    self.aliases.remove(&a);
-                }
             }
         }
     }

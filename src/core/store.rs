@@ -4,7 +4,7 @@
 //! to look a key up or to apply a change; key generation and all cryptography run with no lock
 //! held, so calls on different keys, or on the same key, proceed in parallel.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) audit: Hub,
     /// How many changes have been committed (access checks cache decisions until the next).
     pub(crate) changes: AtomicU64,
+    /// When the first PendingDeletion key's window ends: from then on, calls delete it durably.
+    pub(crate) next_expiry: AtomicI64,
 }
 
 /// A handle on a key store. Cheap to clone; every clone sees the same keys. `Send + Sync`:
@@ -69,6 +71,7 @@ impl Store {
 
     /// A store with the given contents whose changes are written to `journal` first.
     pub fn from_parts(state: State, clock: Clock, journal: Option<Box<dyn Journal>>) -> Store {
+        let next_expiry = AtomicI64::new(state.next_expiry());
         Store {
             shared: Arc::new(Shared {
                 state: RwLock::new(state),
@@ -76,6 +79,7 @@ impl Store {
                 journal,
                 audit: Hub::default(),
                 changes: AtomicU64::new(0),
+                next_expiry,
             }),
             access: None,
         }
@@ -92,14 +96,16 @@ impl Store {
         body: impl FnOnce(&mut Call<'a>) -> Result<T>,
     ) -> Result<T> {
         // A panic in the body (a bug) still gets its event before it travels on.
-        let result =
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut call))) {
-                Ok(result) => result,
-                Err(panic) => {
-                    self.finish(&call, Status::Internal);
-                    std::panic::resume_unwind(panic)
-                }
-            };
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.refresh()?;
+            body(&mut call)
+        })) {
+            Ok(result) => result,
+            Err(panic) => {
+                self.finish(&call, Status::Internal);
+                std::panic::resume_unwind(panic)
+            }
+        };
         self.finish(
             &call,
             result.as_ref().map_or_else(|e| e.status(), |_| Status::Ok),
@@ -124,6 +130,40 @@ impl Store {
         }
     }
 
+    /// Before each call: catches up with the changes other openers of the store committed
+    /// (one atomic load when there are none).
+    pub(crate) fn refresh(&self) -> Result<()> {
+        if let Some(journal) = &self.shared.journal {
+            if journal.stale() {
+                let mut state = self.shared.state.write();
+                let caught_up = journal.catch_up(&mut state);
+                self.changed(&state);
+                caught_up?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the state changed (or may have): what is derived from it.
+    fn changed(&self, state: &State) {
+        self.shared
+            .next_expiry
+            .store(state.next_expiry(), Ordering::Release);
+        self.shared.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The time, after deleting (durably) the keys whose deletion window has passed by then,
+    /// so that no later call, whatever its clock says, sees them again.
+    pub(crate) fn now_deleting_expired(&self) -> UnixMillis {
+        let now = self.now();
+        if now >= self.shared.next_expiry.load(Ordering::Acquire) {
+            // The deletions ride on an empty mutation. If they cannot be written, the keys stay
+            // hidden (they are expired at `now`) and the next change writes them.
+            let _ = self.mutate(|_, _, _| Ok(()));
+        }
+        now
+    }
+
     /// Looks up `key` under the read lock, records it in `call`, and runs `f` on it.
     pub(crate) fn with_key<'a, T>(
         &self,
@@ -131,7 +171,7 @@ impl Store {
         key: &str,
         f: impl FnOnce(&Self, &Call<'a>, &KeyEntry) -> Result<T>,
     ) -> Result<T> {
-        let now = self.now();
+        let now = self.now_deleting_expired();
         let state = self.shared.state.read();
         let entry = state.resolve(key, now)?;
         call.key_id = Some(entry.record.id.clone());
@@ -157,25 +197,56 @@ impl Store {
         })
     }
 
-    /// Writes `change` to the journal (if any) and applies it; the caller holds the write lock.
+    /// Stages `change`, validated by the mutation under way (inside [`Store::mutate`]); it is
+    /// made durable and applied when that mutation's `f` returns `Ok`.
     pub(crate) fn commit(&self, state: &mut State, change: Change) -> Result<()> {
-        if let Some(journal) = &self.shared.journal {
-            journal.write(&change)?;
-        }
-        state.apply(change);
-        self.shared.changes.fetch_add(1, Ordering::AcqRel);
+        state.stage(change);
         Ok(())
     }
 
-    /// Runs `f` under the write lock, after purging expired keys.
+    /// Runs `f` under the write lock, against the latest committed state, and commits what it
+    /// stages. With a journal, this is the exclusive section across every opener of the store:
+    /// the changes others committed are applied first, `f` validates against that state, its
+    /// changes are made durable and only then applied. Keys whose deletion window has passed
+    /// are deleted (durably) first, even if `f` fails. Never generate keys inside `f`.
     pub(crate) fn mutate<T>(
         &self,
         f: impl FnOnce(&Self, &mut State, UnixMillis) -> Result<T>,
     ) -> Result<T> {
         let now = self.now();
         let mut state = self.shared.state.write();
-        state.purge_expired(now);
-        f(self, &mut state, now)
+        let mut f = Some(f);
+        let mut outcome: Option<Result<T>> = None;
+        let mut section = |state: &mut State| -> Result<Vec<Change>> {
+            let f = f
+                .take()
+                .ok_or_else(|| Error::Internal("a store mutation was run twice".into()))?;
+            let mut changes = state.expired(now);
+            state.take_staged();
+            let result = f(self, state, now);
+            let staged = state.take_staged();
+            if result.is_ok() {
+                changes.extend(staged);
+            }
+            outcome = Some(result);
+            Ok(changes)
+        };
+        let written = match &self.shared.journal {
+            Some(journal) => journal.commit(&mut state, &mut section),
+            None => section(&mut state).map(|changes| {
+                for change in changes {
+                    state.apply(change);
+                }
+            }),
+        };
+        self.changed(&state);
+        drop(state);
+        match (written, outcome) {
+            (_, Some(Err(e))) => Err(e),
+            (Err(e), _) => Err(e),
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(Error::Internal("a store mutation did not run".into())),
+        }
     }
 
     // ---- keys and versions -------------------------------------------------------------
@@ -286,7 +357,7 @@ impl Store {
     pub fn list_keys(&self) -> Result<Vec<KeyMetadata>> {
         self.run(Call::new(Action::ListKeys), |call| {
             self.authorize(call, None)?;
-            let now = self.now();
+            let now = self.now_deleting_expired();
             let state = self.shared.state.read();
             Ok(state
                 .keys(now)

@@ -4,14 +4,14 @@
 //! ```text
 //! header (136 bytes, little-endian integers)
 //!   0  8  magic "AKMSTORE"
-//!   8  2  format version (1)
+//!   8  2  format version (2; version 1 files are read too)
 //!  10  1  KDF: 1 = Argon2id (version 0x13)
 //!  11  1  AEAD: 1 = XChaCha20-Poly1305
 //!  12  4  reserved (0)
 //!  16  4  Argon2 memory in KiB      20  4  Argon2 passes      24  4  Argon2 lanes
 //!  28  4  reserved (0)
 //!  32 16  salt (random per store)
-//!  48 16  file id (random per file: each compaction writes a new one)
+//!  48 16  log id (random per file: each compaction writes a new one)
 //!  64 24  key-check nonce
 //!  88 16  key-check tag: the AEAD of nothing, with bytes 0..64 as associated data
 //! 104 32  SHA-256 of bytes 0..104 (tells a damaged header from a wrong passphrase)
@@ -19,12 +19,17 @@
 //!   0  4  n = length of the sealed payload (ciphertext + 16-byte tag)
 //!   4  4  !n (bitwise complement: a damaged length is detected, not mistaken for a torn tail)
 //!   8 24  random nonce
-//!  32  n  sealed payload; associated data = file id ‖ record number (u64, from 0)
+//!  32  n  sealed payload; associated data = log id ‖ record number (u64, from 0)
 //! ```
 //!
-//! The payload of a record is one encoded [`Change`](crate::core::state::Change) (see
-//! `record.rs`). Binding each record to the file id and to its position means records cannot be
-//! reordered, dropped from the middle, duplicated, or moved in from another file unnoticed.
+//! A record's blob, as the storage seam (`medium.rs`) carries it, is nonce ‖ sealed payload;
+//! a file frames it with the two length fields. The payload of a record is one encoded
+//! [`Change`](crate::core::state::Change) or a commit mark (see `record.rs`). Binding each
+//! record to the log id and to its position means records cannot be reordered, dropped from
+//! the middle, duplicated, or moved in from another file unnoticed.
+//!
+//! The KDF parameters are bounded ([`KdfParams::validate`]) and checked when a header is read,
+//! before the KDF runs: a header asking for more is refused at once as damaged.
 
 use argon2::{Algorithm as Argon2Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -37,8 +42,10 @@ use crate::core::error::{invalid, Error, Result};
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"AKMSTORE";
-/// The format this code writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format this code writes (version 2 adds commit marks; version 1 files are read too).
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest format this code reads.
+pub const OLDEST_FORMAT_VERSION: u16 = 1;
 /// Bytes before the first record.
 pub const HEADER_LEN: usize = 136;
 /// Bytes of a record's frame before its sealed payload: length, complement, nonce.
@@ -76,13 +83,13 @@ impl KdfParams {
         lanes: 1,
     };
 
-    /// The largest memory a header may ask for (4 GiB): a damaged or hostile header must not make
-    /// an open allocate without bound.
-    pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+    /// The largest memory a header may ask for (1 GiB): a damaged or hostile header must not make
+    /// an open allocate, or compute, without bound.
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
     /// The most passes a header may ask for.
-    pub const MAX_PASSES: u32 = 64;
+    pub const MAX_PASSES: u32 = 16;
     /// The most lanes a header may ask for.
-    pub const MAX_LANES: u32 = 64;
+    pub const MAX_LANES: u32 = 16;
 
     /// Checks the parameters are ones this code accepts.
     pub fn validate(&self) -> std::result::Result<(), String> {
@@ -141,9 +148,17 @@ impl Sealer {
             .map_err(|e| Error::Corrupt(format!("Argon2id parameters rejected: {e}")))?;
         let argon = Argon2::new(Argon2Algorithm::Argon2id, Version::V0x13, argon_params);
         let mut key = Zeroizing::new([0u8; 32]);
+        // The memory is allocated fallibly (argon2 reports `OutOfMemory`): a process short of
+        // memory, or limited by `ulimit -v`, gets `Io`, never an abort.
         argon
             .hash_password_into(passphrase, salt, key.as_mut())
-            .map_err(|e| Error::Internal(format!("Argon2id key derivation failed: {e}")))?;
+            .map_err(|e| match e {
+                argon2::Error::OutOfMemory => Error::Io(format!(
+                    "not enough memory for the store's Argon2id key derivation ({} KiB)",
+                    params.memory_kib
+                )),
+                e => Error::Corrupt(format!("Argon2id key derivation refused: {e}")),
+            })?;
         let cipher = XChaCha20Poly1305::new_from_slice(key.as_ref())
             .map_err(|_| Error::Internal("AEAD key has the wrong length".into()))?;
         Ok(Sealer { cipher })
@@ -165,6 +180,31 @@ impl Sealer {
         Ok((nonce, sealed))
     }
 
+    /// Seals `plaintext` as record number `seq` of the log `header` starts: the record's blob,
+    /// nonce ‖ ciphertext ‖ tag, as the storage seam carries it.
+    pub fn seal_record(&self, header: &Header, seq: u64, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let (nonce, sealed) = self.seal(plaintext, &header.record_aad(seq))?;
+        let mut blob = Vec::with_capacity(NONCE_LEN + sealed.len());
+        blob.extend_from_slice(&nonce);
+        blob.extend_from_slice(&sealed);
+        Ok(blob)
+    }
+
+    /// Opens record number `seq` of the log `header` starts; `None` if it does not
+    /// authenticate (or is too short to be a record).
+    pub fn open_record(
+        &self,
+        header: &Header,
+        seq: u64,
+        blob: &[u8],
+    ) -> Option<Zeroizing<Vec<u8>>> {
+        if blob.len() < NONCE_LEN + TAG_LEN {
+            return None;
+        }
+        let (nonce, sealed) = blob.split_at(NONCE_LEN);
+        self.open(&array(nonce), sealed, &header.record_aad(seq))
+    }
+
     /// Opens a sealed payload; `None` if it does not authenticate.
     pub fn open(
         &self,
@@ -180,7 +220,10 @@ impl Sealer {
 }
 
 /// A store file's header.
+#[derive(Clone)]
 pub struct Header {
+    /// The format version the file was written in.
+    pub version: u16,
     pub params: KdfParams,
     pub salt: [u8; 16],
     pub file_id: [u8; 16],
@@ -190,6 +233,7 @@ impl Header {
     /// A header for a new file of a store with `params` and `salt`, with a fresh file id.
     pub fn new(params: KdfParams, salt: [u8; 16]) -> Header {
         Header {
+            version: FORMAT_VERSION,
             params,
             salt,
             file_id: rand::rng().random(),
@@ -200,7 +244,7 @@ impl Header {
     pub fn encode(&self, sealer: &Sealer) -> Result<Vec<u8>> {
         let mut h = Vec::with_capacity(HEADER_LEN);
         h.extend_from_slice(MAGIC);
-        h.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        h.extend_from_slice(&self.version.to_le_bytes());
         h.push(KDF_ARGON2ID);
         h.push(AEAD_XCHACHA20POLY1305);
         h.extend_from_slice(&[0; 4]);
@@ -241,9 +285,10 @@ impl Header {
             ));
         }
         let version = u16::from_le_bytes([h[8], h[9]]);
-        if version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(Error::Corrupt(format!(
-                "store file format version {version} is not supported (this library reads {FORMAT_VERSION})"
+                "store file format version {version} is not supported (this library reads \
+                 {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
             )));
         }
         if h[10] != KDF_ARGON2ID || h[11] != AEAD_XCHACHA20POLY1305 {
@@ -262,6 +307,7 @@ impl Header {
             .validate()
             .map_err(|e| Error::Corrupt(format!("store file header: {e}")))?;
         Ok(Header {
+            version,
             params,
             salt: array(&h[32..48]),
             file_id: array(&h[48..64]),
@@ -292,40 +338,33 @@ impl Header {
     }
 }
 
-/// Frames a sealed record: length, complement, nonce, payload.
-pub fn frame(nonce: &[u8; NONCE_LEN], sealed: &[u8]) -> Vec<u8> {
-    let n = sealed.len() as u32;
-    let mut out = Vec::with_capacity(FRAME_LEN + sealed.len());
+/// Frames a record's blob (nonce ‖ sealed payload) for a file: length, complement, blob.
+pub fn frame(blob: &[u8]) -> Vec<u8> {
+    let n = blob.len().saturating_sub(NONCE_LEN) as u32;
+    let mut out = Vec::with_capacity(8 + blob.len());
     out.extend_from_slice(&n.to_le_bytes());
     out.extend_from_slice(&(!n).to_le_bytes());
-    out.extend_from_slice(nonce);
-    out.extend_from_slice(sealed);
+    out.extend_from_slice(blob);
     out
 }
 
 /// One framed record found in a file.
-pub struct Framed<'a> {
-    /// Offset of the frame in the file.
-    pub offset: usize,
-    pub nonce: [u8; NONCE_LEN],
-    pub sealed: &'a [u8],
-}
-
-/// What a scan of a file's records found.
-pub struct Scan<'a> {
-    pub records: Vec<Framed<'a>>,
-    /// Where the last complete record ends (the file is cut here if a torn tail follows).
+pub struct Frame<'a> {
+    /// The record's blob: nonce ‖ sealed payload.
+    pub blob: &'a [u8],
+    /// Where the frame ends, from the start of the bytes scanned.
     pub end: usize,
 }
 
-/// Splits the bytes after the header into framed records. A final record that the file ends
-/// inside of (or trailing zero bytes, as a file system may leave after a crash) is a torn write
-/// and ends the scan; a damaged frame anywhere else is `Corrupt`.
-pub fn scan(file: &[u8]) -> Result<Scan<'_>> {
-    let mut records = Vec::new();
-    let mut at = HEADER_LEN;
-    while at < file.len() {
-        let rest = &file[at..];
+/// Splits `bytes` (records, from a record boundary on) into framed records. A final record that
+/// the bytes end inside of (or trailing zero bytes, as a file system may leave after a crash)
+/// ends the scan: a write in progress or torn, which the caller drops. A damaged frame anywhere
+/// else is `Corrupt`.
+pub fn scan_frames(bytes: &[u8]) -> Result<Vec<Frame<'_>>> {
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = &bytes[at..];
         if rest.len() < 8 {
             break; // torn inside the length fields
         }
@@ -336,35 +375,28 @@ pub fn scan(file: &[u8]) -> Result<Scan<'_>> {
                 break; // zero-filled tail: a crash after the file grew but before data landed
             }
             return Err(Error::Corrupt(format!(
-                "store file record {} at offset {at} has a damaged length field: the file was \
-                 modified or damaged",
-                records.len()
+                "store file record {} after the last one read has a damaged length field: the \
+                 file was modified or damaged",
+                frames.len()
             )));
         }
         let n = n as usize;
         if !(TAG_LEN..=MAX_PAYLOAD_LEN).contains(&n) {
             return Err(Error::Corrupt(format!(
-                "store file record {} at offset {at} declares an impossible length {n}",
-                records.len()
+                "store file record {} after the last one read declares an impossible length {n}",
+                frames.len()
             )));
         }
         if rest.len() < FRAME_LEN + n {
-            break; // torn: the file ends inside this record
+            break; // torn: the bytes end inside this record
         }
-        records.push(Framed {
-            offset: at,
-            nonce: array(&rest[8..FRAME_LEN]),
-            sealed: &rest[FRAME_LEN..FRAME_LEN + n],
-        });
         at += FRAME_LEN + n;
+        frames.push(Frame {
+            blob: &rest[8..FRAME_LEN + n],
+            end: at,
+        });
     }
-    Ok(Scan { records, end: at })
-}
-
-/// Whether a sealed payload that failed authentication looks like a torn write rather than
-/// tampering: its tag (the last bytes written) is all zeros, as a crash can leave it.
-pub fn looks_torn(sealed: &[u8]) -> bool {
-    sealed.len() >= TAG_LEN && sealed[sealed.len() - TAG_LEN..].iter().all(|&b| b == 0)
+    Ok(frames)
 }
 
 fn array<const N: usize>(s: &[u8]) -> [u8; N] {

@@ -64,11 +64,13 @@ pub struct Tail {
     /// log's header blob. `records` then start at `seq` 0 of the new log and the caller rebuilds
     /// its state from them alone.
     pub replaced: Option<Vec<u8>>,
+    /// The cursor the records follow: the one given, or the new log's start when replaced.
+    pub start: Cursor,
     /// The records after the cursor, in order, as far as they are complete. The last ones may
     /// be a write in progress or torn by a crash (a file); the caller tells by authenticating
     /// them, and outside [`Medium::append`] it simply stops at the first that fails.
     pub records: Vec<Record>,
-    /// The cursor after the last record (the given cursor, or the new log's start, when none).
+    /// The cursor after the last record (`start` when there are none).
     pub end: Cursor,
 }
 

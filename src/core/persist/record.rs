@@ -1,4 +1,4 @@
-//! A record's plaintext: one [`Change`] in a small binary encoding.
+//! A record's plaintext: one [`Change`] in a small binary encoding, or a commit mark.
 //!
 //! ```text
 //! u8 kind, then by kind (str/bytes = u32 length ‖ bytes; i64 little-endian; opt = u8 0|1 [‖ i64])
@@ -8,7 +8,15 @@
 //!   3 SetState    key id, state u8, delete date opt
 //!   4 PutAlias    alias, key id
 //!   5 DeleteAlias alias
+//!   6 DeleteKey   key id                      (its deletion window passed: gone for good)
+//!   7 commit mark (nothing else)
 //! ```
+//!
+//! A commit mark ends every append: the changes before it are durable (the writer synced them
+//! before writing the mark) and acknowledged once the mark is. A reader takes the changes up to
+//! the last mark that authenticates; a record that fails to authenticate before such a mark
+//! was acknowledged and then damaged (`Corrupt`), one after every mark was never acknowledged
+//! (a torn write, dropped).
 //!
 //! Spec and usage are their C codes. The private key is PKCS#8 DER; the buffers that hold it
 //! are wiped on drop. The public key (SubjectPublicKeyInfo DER) is kept beside it so that
@@ -32,6 +40,17 @@ const ADD_VERSION: u8 = 2;
 const SET_STATE: u8 = 3;
 const PUT_ALIAS: u8 = 4;
 const DELETE_ALIAS: u8 = 5;
+const DELETE_KEY: u8 = 6;
+const COMMIT: u8 = 7;
+
+/// A commit mark's plaintext.
+pub const COMMIT_MARK: &[u8] = &[COMMIT];
+
+/// What a record holds.
+pub enum Entry {
+    Change(Change),
+    Commit,
+}
 
 /// Encodes `change` into a buffer that is wiped on drop (it may hold a private key).
 pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
@@ -51,6 +70,7 @@ pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
         Change::SetState { key_id, .. } => (None, Vec::new(), key_id.len()),
         Change::PutAlias { alias, key_id } => (None, Vec::new(), alias.len() + key_id.len()),
         Change::DeleteAlias { alias } => (None, Vec::new(), alias.len()),
+        Change::DeleteKey { key_id } => (None, Vec::new(), key_id.len()),
     };
     let capacity = 64 + strings + pkcs8.as_ref().map_or(0, |p| p.len()) + spki.len();
     let mut w = Writer(Zeroizing::new(Vec::with_capacity(capacity)));
@@ -101,6 +121,10 @@ pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
             w.u8(DELETE_ALIAS);
             w.str(alias);
         }
+        Change::DeleteKey { key_id } => {
+            w.u8(DELETE_KEY);
+            w.str(key_id);
+        }
     }
     debug_assert!(w.0.len() <= capacity);
     Ok(w.0)
@@ -108,9 +132,10 @@ pub fn encode(change: &Change) -> Result<Zeroizing<Vec<u8>>> {
 
 /// Decodes a record's plaintext. Anything malformed is `Corrupt` (the plaintext authenticated,
 /// so this means a bug or a file from an incompatible writer).
-pub fn decode(bytes: &[u8]) -> Result<Change> {
+pub fn decode(bytes: &[u8]) -> Result<Entry> {
     let mut r = Reader(bytes);
     let change = match r.u8()? {
+        COMMIT => Entry::Commit,
         CREATE_KEY => {
             let key_id: Arc<str> = r.id()?;
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
@@ -127,7 +152,7 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
             let version_id: Arc<str> = r.id()?;
             let version_date = r.i64()?;
             let version = stored_version(&mut r, key_id.clone(), version_id, version_date, spec)?;
-            Change::CreateKey {
+            Entry::Change(Change::CreateKey {
                 record: KeyRecord {
                     id: key_id,
                     spec,
@@ -139,27 +164,28 @@ pub fn decode(bytes: &[u8]) -> Result<Change> {
                     delete_date,
                 },
                 version: Arc::new(version),
-            }
+            })
         }
         ADD_VERSION => {
             let key_id: Arc<str> = r.id()?;
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
             let version_id: Arc<str> = r.id()?;
             let date = r.i64()?;
-            Change::AddVersion {
+            Entry::Change(Change::AddVersion {
                 version: Arc::new(stored_version(&mut r, key_id, version_id, date, spec)?),
-            }
+            })
         }
-        SET_STATE => Change::SetState {
+        SET_STATE => Entry::Change(Change::SetState {
             key_id: r.id()?,
             state: state_from(r.u8()?)?,
             delete_date: r.opt()?,
-        },
-        PUT_ALIAS => Change::PutAlias {
+        }),
+        PUT_ALIAS => Entry::Change(Change::PutAlias {
             alias: r.alias()?,
             key_id: r.id()?,
-        },
-        DELETE_ALIAS => Change::DeleteAlias { alias: r.alias()? },
+        }),
+        DELETE_ALIAS => Entry::Change(Change::DeleteAlias { alias: r.alias()? }),
+        DELETE_KEY => Entry::Change(Change::DeleteKey { key_id: r.id()? }),
         kind => return Err(malformed(&format!("unknown record kind {kind}"))),
     };
     if !r.0.is_empty() {

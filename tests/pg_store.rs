@@ -26,14 +26,23 @@ fn digest(n: u8) -> [u8; 32] {
     [n; 32]
 }
 
-/// A PKCS#8 DER private key made by OpenSSL.
+/// A PKCS#8 DER private key made by OpenSSL (genpkey, then pkcs8 -topk8: OpenSSL 3.0 writes
+/// EC keys in DER as SEC1).
 fn openssl_pkcs8(algorithm: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
+    let pem = Command::new("openssl")
         .arg("genpkey")
         .args(algorithm)
-        .args(["-outform", "DER"])
         .output()
         .expect("openssl genpkey");
+    assert!(pem.status.success());
+    let mut child = Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-nocrypt", "-outform", "DER"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("openssl pkcs8");
+    child.stdin.take().unwrap().write_all(&pem.stdout).unwrap();
+    let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     out.stdout
 }

@@ -122,6 +122,9 @@ impl Store {
         if passphrase.is_empty() {
             return Err(invalid("the passphrase is empty"));
         }
+        if let Some(uri) = postgres_location(path.as_ref()) {
+            return open_postgres(uri, passphrase, options);
+        }
         let medium = file::FileMedium::new(path.as_ref())?;
         Store::open_medium(Box::new(medium), passphrase, options)
     }
@@ -146,6 +149,27 @@ impl Store {
             Some(Box::new(journal)),
         ))
     }
+}
+
+/// The location as a PostgreSQL URI, if it is one (SPEC: it begins with `postgresql://` or
+/// `postgres://`; anything else is a file path).
+fn postgres_location(location: &Path) -> Option<&str> {
+    location
+        .to_str()
+        .filter(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(uri: &str, passphrase: &[u8], options: &PersistOptions) -> Result<Store> {
+    let medium = postgres::PostgresMedium::new(uri)?;
+    Store::open_medium(Box::new(medium), passphrase, options)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_uri: &str, _passphrase: &[u8], _options: &PersistOptions) -> Result<Store> {
+    Err(invalid(
+        "this build of akms has no PostgreSQL support (cargo feature postgres)",
+    ))
 }
 
 /// The journal of a persistent store, whatever its medium: seals changes into records, opens

@@ -25,7 +25,8 @@ def store_uri() -> str:
 
 def test_every_operation_on_a_postgres_store() -> None:
     uri = store_uri()
-    der = openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-outform", "DER").stdout
+    pem = openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256").stdout
+    der = openssl("pkcs8", "-topk8", "-nocrypt", "-outform", "DER", input=pem).stdout
     with akms.Store.open(uri, passphrase=PASS) as s:
         key, v1 = s.create_key("EC_P256", "SIGN/VERIFY", description="python on pg")
         v2 = s.create_key_version(key)

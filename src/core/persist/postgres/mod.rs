@@ -228,6 +228,7 @@ impl Medium for PostgresMedium {
                     }
                     return Ok(Tail {
                         replaced: None,
+                        start: from.clone(),
                         records: Vec::new(),
                         end: from.clone(),
                     });
@@ -241,6 +242,7 @@ impl Medium for PostgresMedium {
                     let records = records_from(cache.log, start, taken);
                     return Ok(Tail {
                         replaced: replaced.then(|| cache.header.clone()),
+                        start: cursor(cache.log, start),
                         end: cursor(cache.log, cache.base),
                         records,
                     });
@@ -461,6 +463,7 @@ fn to_tail(store: &str, from: &Cursor, head: Head, records: Vec<(u64, Vec<u8>)>)
     let blobs = contiguous(store, &head, start, records)?;
     Ok(Tail {
         replaced: replaced.then_some(head.header),
+        start: cursor(head.generation, start),
         records: records_from(head.generation, start, blobs),
         end: cursor(head.generation, head.next_seq),
     })

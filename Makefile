@@ -84,7 +84,8 @@ test-pg: lib tests/c/build/pg_store
 	trap 'scripts/pg-cluster.sh destroy $(PG_DIR)' EXIT; \
 	uri=$$(scripts/pg-cluster.sh start $(PG_DIR) $$$$); \
 	export AKMS_TEST_PG_URI="$${uri%%\?*}?sslmode=verify-full&sslrootcert=$(PG_DIR)/ca.crt"; \
-	echo "== tests/c/build/pg_store (valgrind)"; $(VALGRIND) tests/c/build/pg_store; \
+	echo "== tests/c/build/pg_store (valgrind)"; \
+	$(VALGRIND) --show-possibly-lost=no tests/c/build/pg_store; \
 	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest ./bindings/python; \
 	(cd bindings/python && $(PYTHON) -X dev -m pytest -q tests/test_postgres.py); \
 	(cd bindings/go && go test -count=1 -run Postgres -v .)

@@ -94,7 +94,10 @@ fn main() {
     println!();
     println!("| store | median | p99 | max |");
     println!("|---|---|---|---|");
-    for (name, l) in [("file (fdatasync)", &f), ("PostgreSQL (localhost, TLS)", &p)] {
+    for (name, l) in [
+        ("file (fdatasync)", &f),
+        ("PostgreSQL (localhost, TLS)", &p),
+    ] {
         println!(
             "| {name} | {} | {} | {} |",
             ms(percentile(l, 0.5)),

@@ -56,7 +56,10 @@ fn create_is_race_safe_and_open_finds_it() {
     assert_eq!(cb, ca);
     let (h, c) = medium(&uri).open().unwrap().unwrap();
     assert_eq!((h, c), (ha, ca));
-    assert!(!a.location().contains(&shared().uri[20..40]), "password in the location");
+    assert!(
+        !a.location().contains(&shared().uri[20..40]),
+        "password in the location"
+    );
 }
 
 #[test]
@@ -141,8 +144,14 @@ fn compaction_replaces_the_log_for_followers() {
         std::thread::sleep(Duration::from_millis(1));
     }
     // A compaction from a stale cursor is refused.
-    let stale = Cursor { seq: 1, ..ca.clone() };
-    assert!(a.compact(&stale, b"h2", &[b"s".to_vec()]).unwrap().is_none());
+    let stale = Cursor {
+        seq: 1,
+        ..ca.clone()
+    };
+    assert!(a
+        .compact(&stale, b"h2", &[b"s".to_vec()])
+        .unwrap()
+        .is_none());
     let seen = b.generation();
     let ca = a.compact(&ca, b"h2", &[b"snap".to_vec()]).unwrap().unwrap();
     assert_eq!(ca.seq, 1);
@@ -184,13 +193,27 @@ fn tls_verify_full_against_the_cluster_certificate() {
     // The certificate is for localhost and 127.0.0.1; any other name fails verify-full, and
     // passes verify-ca (the chain only).
     let other_name = |uri: String| {
-        let port = uri.split("127.0.0.1:").nth(1).unwrap().split('/').next().unwrap().to_owned();
-        uri.replace(&format!("@127.0.0.1:{port}/akms?"), &format!("@db.example:{port}/akms?hostaddr=127.0.0.1&"))
+        let port = uri
+            .split("127.0.0.1:")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        uri.replace(
+            &format!("@127.0.0.1:{port}/akms?"),
+            &format!("@db.example:{port}/akms?hostaddr=127.0.0.1&"),
+        )
     };
-    medium(&shared().store_verified(&name).replace("@127.0.0.1:", "@localhost:"))
-        .open()
-        .unwrap()
-        .unwrap();
+    medium(
+        &shared()
+            .store_verified(&name)
+            .replace("@127.0.0.1:", "@localhost:"),
+    )
+    .open()
+    .unwrap()
+    .unwrap();
     match medium(&other_name(shared().store_verified(&name))).open() {
         Err(Error::Io(m)) => assert!(m.contains("certificate"), "{m}"),
         other => panic!("{:?}", other.err()),

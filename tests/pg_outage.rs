@@ -25,7 +25,13 @@ fn an_outage_fails_changes_in_bounded_time_and_recovers_by_itself() {
         .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
         .unwrap();
     let sign = |s: &Store| {
-        s.asymmetric_sign(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &[7; 32])
+        s.asymmetric_sign(
+            &k,
+            &v,
+            Algorithm::EcdsaSha256,
+            MessageType::Digest,
+            &[7; 32],
+        )
     };
     let start = Instant::now();
     while b.describe_key(&k).is_err() {
@@ -53,7 +59,14 @@ fn an_outage_fails_changes_in_bounded_time_and_recovers_by_itself() {
     for s in [&a, &b] {
         let sig = sign(s).unwrap();
         assert!(s
-            .asymmetric_verify(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &[7; 32], &sig)
+            .asymmetric_verify(
+                &k,
+                &v,
+                Algorithm::EcdsaSha256,
+                MessageType::Digest,
+                &[7; 32],
+                &sig
+            )
             .unwrap());
         assert_eq!(s.list_keys().unwrap().len(), 1);
     }
@@ -67,7 +80,10 @@ fn an_outage_fails_changes_in_bounded_time_and_recovers_by_itself() {
     let first_change = back.elapsed();
     // The other host's follower reconnects by itself (backoff ≤ 2 s) and sees it.
     while b.describe_key(&k2).is_err() {
-        assert!(back.elapsed() < Duration::from_secs(10), "b never followed again");
+        assert!(
+            back.elapsed() < Duration::from_secs(10),
+            "b never followed again"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let followed = back.elapsed();
@@ -75,7 +91,10 @@ fn an_outage_fails_changes_in_bounded_time_and_recovers_by_itself() {
     b.disable_key(&k).unwrap();
     let start = Instant::now();
     while sign(&a).is_ok() {
-        assert!(start.elapsed() < Duration::from_secs(10), "a never saw the disable");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "a never saw the disable"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     assert_eq!(sign(&a).unwrap_err().status(), Status::InvalidState);

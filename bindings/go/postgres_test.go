@@ -108,6 +108,7 @@ func TestPostgresStoreEveryOperation(t *testing.T) {
 	if err != nil || !ok {
 		t.Errorf("verify after reopen: %v %v", ok, err)
 	}
+	mustNoErr(t, s2.CancelKeyDeletion(imp), "CancelKeyDeletion")
 	ok, err = s2.AsymmetricVerify(imp, impV2, AlgECDSASHA256, MessageRaw, []byte("raw"), rawSig)
 	if err != nil || !ok {
 		t.Errorf("verify RAW after reopen: %v %v", ok, err)

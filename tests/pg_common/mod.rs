@@ -79,7 +79,17 @@ impl Cluster {
     /// Runs SQL with psql; returns its unaligned, tuples-only output.
     pub fn psql(&self, sql: &str) -> String {
         let out = Command::new(pg_bin("psql"))
-            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", &self.uri, "-c", sql])
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                &self.uri,
+                "-c",
+                sql,
+            ])
             .output()
             .expect("running psql");
         assert!(
@@ -149,5 +159,9 @@ pub fn pg_bin(name: &str) -> PathBuf {
 pub fn unique(tag: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -64,6 +64,7 @@ def test_every_operation_on_a_postgres_store() -> None:
         assert {v["KeyVersionId"] for v in s.list_key_versions(imp)} == {imp_v, imp_v2}
         assert s.get_public_key(key, v1) == pem
         assert s.asymmetric_verify(key, v2, "ECDSA_SHA_256", DIGEST, sig)
+        s.cancel_key_deletion(imp)
         assert s.asymmetric_verify(imp, imp_v2, "ECDSA_SHA_256", b"raw", raw_sig, message_type="RAW")
         s.enable_key(enc)
         assert s.asymmetric_decrypt(enc, enc_v, "SM2PKE", ct) == b"secret"

@@ -170,7 +170,10 @@ impl Db {
     }
 
     fn runtime(&self) -> &tokio::runtime::Handle {
-        self.rt.as_ref().expect("the runtime lives as long as the Db").handle()
+        self.rt
+            .as_ref()
+            .expect("the runtime lives as long as the Db")
+            .handle()
     }
 }
 
@@ -187,7 +190,11 @@ impl Drop for Db {
 impl Shared {
     /// An `Io` error naming the database and the step.
     pub fn io(&self, what: &str, e: &tokio_postgres::Error) -> Error {
-        Error::Io(format!("{}: {what}: {}", self.location.describe(), describe(e)))
+        Error::Io(format!(
+            "{}: {what}: {}",
+            self.location.describe(),
+            describe(e)
+        ))
     }
 
     /// Opens a connection (with the session settings and statements); notifications on it go
@@ -306,13 +313,7 @@ impl Shared {
 
     /// The records of `store` from `from` on if its generation is still `generation`, else all
     /// of them; in one snapshot with the head.
-    pub async fn tail(
-        &self,
-        conn: &Conn,
-        store: &str,
-        generation: u64,
-        from: u64,
-    ) -> Result<Tail> {
+    pub async fn tail(&self, conn: &Conn, store: &str, generation: u64, from: u64) -> Result<Tail> {
         let rows = conn
             .client
             .query(

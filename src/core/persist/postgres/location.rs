@@ -133,7 +133,11 @@ impl Location {
         // The client knows disable, prefer and require; verification is akms's (tls.rs).
         let mode = match tls {
             Tls::Off => "disable",
-            Tls::Unverified if sslmode.as_deref().is_none_or(|m| m == "prefer" || m == "allow") => {
+            Tls::Unverified
+                if sslmode
+                    .as_deref()
+                    .is_none_or(|m| m == "prefer" || m == "allow") =>
+            {
                 "prefer"
             }
             _ => "require",
@@ -208,7 +212,9 @@ fn tls_mode(sslmode: Option<&str>, rootcert: Option<String>) -> Result<Tls> {
                 let home = std::env::var_os("HOME").ok_or_else(|| {
                     invalid("sslmode verify-ca/verify-full needs sslrootcert (HOME is not set)")
                 })?;
-                Ok(Roots::File(PathBuf::from(home).join(".postgresql/root.crt")))
+                Ok(Roots::File(
+                    PathBuf::from(home).join(".postgresql/root.crt"),
+                ))
             }
         }
     };
@@ -329,7 +335,7 @@ fn redact(uri: &str) -> String {
         let pairs: Vec<String> = q
             .split('&')
             .map(|p| match p.split_once('=') {
-                Some((k, _)) if k == "password" => "password=***".to_owned(),
+                Some(("password", _)) => "password=***".to_owned(),
                 _ => p.to_owned(),
             })
             .collect();
@@ -350,7 +356,10 @@ mod tests {
     #[test]
     fn store_names() {
         assert_eq!(parse("postgresql://u@h/db").unwrap().store, "default");
-        assert_eq!(parse("postgres://u@h/db?akms_store=a-B_9").unwrap().store, "a-B_9");
+        assert_eq!(
+            parse("postgres://u@h/db?akms_store=a-B_9").unwrap().store,
+            "a-B_9"
+        );
         let long = "x".repeat(64);
         assert_eq!(
             parse(&format!("postgresql://u@h/db?akms_store={long}"))
@@ -373,15 +382,19 @@ mod tests {
 
     #[test]
     fn client_settings() {
-        let loc =
-            parse("postgresql://alice:s3cret@db.example:6543/keys?application_name=x&connect_timeout=3")
-                .unwrap();
+        let loc = parse(
+            "postgresql://alice:s3cret@db.example:6543/keys?application_name=x&connect_timeout=3",
+        )
+        .unwrap();
         assert_eq!(loc.config.get_user(), Some("alice"));
         assert_eq!(loc.config.get_password(), Some(&b"s3cret"[..]));
         assert_eq!(loc.config.get_dbname(), Some("keys"));
         assert_eq!(loc.config.get_ports(), &[6543]);
         assert_eq!(loc.config.get_application_name(), Some("x"));
-        assert_eq!(loc.config.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert_eq!(
+            loc.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
         assert_eq!(loc.tls, Tls::Unverified);
         assert_eq!(loc.config.get_ssl_mode(), SslMode::Prefer);
         let d = loc.describe();
@@ -406,7 +419,12 @@ mod tests {
         assert_eq!(loc.config.get_ssl_mode(), SslMode::Require);
         let loc = parse("postgresql://u@h/db?sslrootcert=system&sslmode=verify-ca").unwrap();
         assert_eq!(loc.tls, Tls::VerifyCa(Roots::System));
-        for bad in ["sslmode=verify", "sslmode=", "sslcert=/c.pem", "sslmode=require&sslmode=disable"] {
+        for bad in [
+            "sslmode=verify",
+            "sslmode=",
+            "sslcert=/c.pem",
+            "sslmode=require&sslmode=disable",
+        ] {
             let e = parse(&format!("postgresql://u@h/db?{bad}")).err().unwrap();
             assert!(matches!(e, Error::InvalidArgument(_)), "{bad}: {e:?}");
         }

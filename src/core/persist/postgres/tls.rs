@@ -13,7 +13,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
 
@@ -103,7 +105,12 @@ impl ServerCertVerifier for Unverified {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -112,7 +119,12 @@ impl ServerCertVerifier for Unverified {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -179,7 +191,10 @@ where
     type TlsConnect = RustlsConnect;
     type Error = rustls::pki_types::InvalidDnsNameError;
 
-    fn make_tls_connect(&mut self, domain: &str) -> std::result::Result<RustlsConnect, Self::Error> {
+    fn make_tls_connect(
+        &mut self,
+        domain: &str,
+    ) -> std::result::Result<RustlsConnect, Self::Error> {
         let name = ServerName::try_from(domain.to_owned())?;
         Ok(RustlsConnect {
             config: self.0.clone(),
@@ -242,11 +257,20 @@ fn server_end_point(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
     let data = cert.as_ref();
     match oid.as_str() {
         // md5WithRSA, sha1WithRSA, sha224WithRSA, sha256WithRSA, ecdsa-with-SHA1/-SHA224/-SHA256
-        "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.5" | "1.2.840.113549.1.1.11"
-        | "1.2.840.10045.4.1" | "1.2.840.10045.4.3.2" => Some(sha2::Sha256::digest(data).to_vec()),
-        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => Some(sha2::Sha224::digest(data).to_vec()),
-        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => Some(sha2::Sha384::digest(data).to_vec()),
-        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => Some(sha2::Sha512::digest(data).to_vec()),
+        "1.2.840.113549.1.1.4"
+        | "1.2.840.113549.1.1.5"
+        | "1.2.840.113549.1.1.11"
+        | "1.2.840.10045.4.1"
+        | "1.2.840.10045.4.3.2" => Some(sha2::Sha256::digest(data).to_vec()),
+        "1.2.840.113549.1.1.14" | "1.2.840.10045.4.3.1" => {
+            Some(sha2::Sha224::digest(data).to_vec())
+        }
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" => {
+            Some(sha2::Sha384::digest(data).to_vec())
+        }
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" => {
+            Some(sha2::Sha512::digest(data).to_vec())
+        }
         _ => None,
     }
 }

@@ -266,17 +266,21 @@ void akms_store_free(struct akms_store *store);
  * 64 MiB, 3 passes, 1 lane unless the environment variable `AKMS_KDF_PARAMS`
  * (`m=<KiB>,t=<passes>,p=<lanes>`) says otherwise. The parameters are stored in the file.
  * Opening costs one key derivation plus reading the whole file; a file whose log is at least
- * half dead is compacted on open.
+ * half dead is compacted (best-effort). The parameters are bounded (memory <= 1 GiB, passes
+ * <= 16, lanes <= 16): a header outside them is `AKMS_ERR_CORRUPT` before the KDF runs.
  *
- * The file is held by this store (and every handle derived from it) until the last such handle
- * is freed: another open of the same file, from this process or another, fails with
- * `AKMS_ERR_IO` and a message containing "locked".
+ * Any number of stores, in this process or others, may open the same file at once (local file
+ * systems only): changes are serialized across all of them (each is checked against every
+ * change committed before it), and a call sees every change another opener's call made before
+ * it started. Beside the file live `<path>.akms-lock` (the lock and a shared change counter)
+ * and, during compaction, `<path>.akms-tmp`; every file akms creates is mode `0600`.
  *
  * On `AKMS_OK`, `*out` is a new handle; free it with `akms_store_free`.
  * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL `path` or `out`, `path` not UTF-8, empty
- * passphrase, bad `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or create the file,
- * or it is locked), `AKMS_ERR_CORRUPT` (wrong passphrase, or committed data that fails
- * authentication: the message says which is likely). A final record cut short by a crash is
+ * passphrase, bad or out-of-bounds `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or
+ * create the file, or not enough memory for the KDF), `AKMS_ERR_CORRUPT` (wrong passphrase, a
+ * header out of bounds, or committed data that fails authentication: the message says which
+ * is likely). A final record cut short by a crash is
  * not an error: it was never acknowledged, and it is dropped.
  *
  * # Safety

@@ -16,9 +16,9 @@ import "C"
 // derived from passphrase (a memory-hard KDF, so this takes a moment), and
 // every change is on disk before the call that made it returns.
 //
-// A wrong passphrase or a tampered file is ErrCorrupt; a file held by another
-// open store, in this process or another, is ErrIO ("locked") until that
-// store is closed. Close releases the file.
+// A wrong passphrase or a tampered file is ErrCorrupt. Any number of stores,
+// in this process or others, may open the same file at once: they see one
+// store (each call sees every change committed before it started).
 func OpenStore(path string, passphrase []byte) (*Store, error) {
 	if err := checkABI(); err != nil {
 		return nil, err

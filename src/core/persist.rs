@@ -21,9 +21,9 @@
 //!
 //! **Torn writes and damage.** A reader takes the changes up to the last commit mark that
 //! authenticates. A record that fails to authenticate before such a mark was acknowledged and
-//! then damaged: `Corrupt`. Records after the last mark were never acknowledged (a crash, a
-//! killed writer, or a write in progress): readers ignore them, and the next writer cuts them
-//! off under the lock.
+//! then damaged: `Corrupt`; so is a commit mark that fails (marks are never torn). Records after
+//! the last mark were never acknowledged (a crash, a killed writer, or a write in progress):
+//! readers ignore them, and the next writer cuts them off under the lock.
 //!
 //! **Deletion.** A key whose deletion window has passed is deleted durably (a `DeleteKey`
 //! record) by the first call that notices, so no clock can bring it back, and its material
@@ -290,6 +290,15 @@ impl SealedJournal {
                         r.seq,
                         e.message()
                     )))
+                }
+                // A commit mark is never torn (format.rs): one that fails was damaged.
+                Failure::Unauthentic if !legacy && r.blob.len() == MARK_BLOB_LEN => {
+                    return Err(Error::Corrupt(format!(
+                        "store {} record {} (a commit mark) fails authentication: the store was \
+                         modified or damaged (the passphrase is right: the header authenticated)",
+                        self.medium.location(),
+                        r.seq
+                    )));
                 }
                 Failure::Unauthentic if self.committed_after(header, &tail.records[i + 1..]) => {
                     return Err(Error::Corrupt(format!(

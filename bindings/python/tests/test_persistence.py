@@ -51,10 +51,13 @@ def test_tampered_file_is_corrupt(tmp_path: Path) -> None:
         akms.Store.open(path, b"pw")
 
 
-def test_lock_released_on_close(tmp_path: Path) -> None:
+def test_a_second_open_shares_the_file_and_close_keeps_it(tmp_path: Path) -> None:
     path = tmp_path / "keys.akms"
     s = akms.Store.open(path, b"pw")
-    with pytest.raises(akms.StoreIOError):
-        akms.Store.open(path, b"pw")
+    t = akms.Store.open(path, b"pw")
+    key_id, _ = t.create_key("EC_P256", "SIGN/VERIFY")
+    t.close()
+    assert s.describe_key(key_id)["KeyId"] == key_id
     s.close()
-    akms.Store.open(path, b"pw").close()
+    with akms.Store.open(path, b"pw") as again:
+        assert again.describe_key(key_id)["KeyId"] == key_id

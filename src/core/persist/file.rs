@@ -57,6 +57,12 @@ impl FileMedium {
     /// Opens (creating if needed) the lock file beside `path` and maps its counter. The store
     /// file itself is opened by [`Medium::open`].
     pub fn new(path: &Path) -> Result<FileMedium> {
+        if path.is_dir() {
+            return Err(Error::Io(format!(
+                "store file {} is a directory",
+                path.display()
+            )));
+        }
         let lock_path = beside(path, ".akms-lock");
         let lock = OpenOptions::new()
             .read(true)
@@ -341,13 +347,22 @@ impl Medium for FileMedium {
         }
         let mut end = kept;
         let barrier = append.barrier.min(append.records.len());
-        for part in [&append.records[..barrier], &append.records[barrier..]] {
+        for (i, part) in [&append.records[..barrier], &append.records[barrier..]]
+            .into_iter()
+            .enumerate()
+        {
             if part.is_empty() {
                 continue;
             }
             let mut frames = Vec::new();
             for blob in part {
                 frames.extend_from_slice(&format::frame(blob));
+            }
+            if i == 1 {
+                // After the barrier: the commit mark, kept within one sector (format.rs).
+                let mut padded = format::pad_before(end.at, frames.len() as u64);
+                padded.extend_from_slice(&frames);
+                frames = padded;
             }
             self.write_durably(&mut inner, &file, end.at, &frames)?;
             changed = true;

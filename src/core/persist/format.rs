@@ -20,7 +20,13 @@
 //!   4  4  !n (bitwise complement: a damaged length is detected, not mistaken for a torn tail)
 //!   8 24  random nonce
 //!  32  n  sealed payload; associated data = log id ‖ record number (u64, from 0)
+//! padding (no record, no number): 0u32, 0xffffffff, k, !k (u32 each), then k zero bytes
 //! ```
+//!
+//! Padding keeps a commit mark (`record.rs`) from straddling a 512-byte sector: a mark is
+//! written on its own after the records it commits are synced, and a sector is written whole or
+//! not at all, so a mark is never torn. A mark that is present but fails to authenticate was
+//! damaged after it was written.
 //!
 //! A record's blob, as the storage seam (`medium.rs`) carries it, is nonce ‖ sealed payload;
 //! a file frames it with the two length fields. The payload of a record is one encoded
@@ -348,6 +354,28 @@ pub fn frame(blob: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Bytes of a padding frame's header.
+pub const PAD_LEN: usize = 16;
+/// The sector a commit mark never straddles.
+pub const SECTOR: u64 = 512;
+
+/// Padding to write at `at` so that `len` bytes written after it stay within one sector
+/// (nothing if they already do).
+pub fn pad_before(at: u64, len: u64) -> Vec<u8> {
+    if at / SECTOR == (at + len - 1) / SECTOR {
+        return Vec::new();
+    }
+    let k = (SECTOR - (at + PAD_LEN as u64) % SECTOR) % SECTOR;
+    let k = k as u32;
+    let mut out = Vec::with_capacity(PAD_LEN + k as usize);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&u32::MAX.to_le_bytes());
+    out.extend_from_slice(&k.to_le_bytes());
+    out.extend_from_slice(&(!k).to_le_bytes());
+    out.resize(PAD_LEN + k as usize, 0);
+    out
+}
+
 /// One framed record found in a file.
 pub struct Frame<'a> {
     /// The record's blob: nonce ‖ sealed payload.
@@ -379,6 +407,26 @@ pub fn scan_frames(bytes: &[u8]) -> Result<Vec<Frame<'_>>> {
                  file was modified or damaged",
                 frames.len()
             )));
+        }
+        if n == 0 {
+            // Padding: its own length, checked the same way, then zeros.
+            if rest.len() < PAD_LEN {
+                break;
+            }
+            let k = u32::from_le_bytes([rest[8], rest[9], rest[10], rest[11]]);
+            let check = u32::from_le_bytes([rest[12], rest[13], rest[14], rest[15]]);
+            if k != !check || u64::from(k) >= SECTOR {
+                return Err(Error::Corrupt(format!(
+                    "store file padding after record {} is damaged: the file was modified or \
+                     damaged",
+                    frames.len()
+                )));
+            }
+            if rest.len() < PAD_LEN + k as usize {
+                break;
+            }
+            at += PAD_LEN + k as usize;
+            continue;
         }
         let n = n as usize;
         if !(TAG_LEN..=MAX_PAYLOAD_LEN).contains(&n) {

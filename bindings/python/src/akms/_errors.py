@@ -100,7 +100,7 @@ class AccessDeniedError(Error):
 
 
 class StoreIOError(Error):
-    """The store file could not be read or written, or is locked by another store."""
+    """The store file could not be read or written."""
 
 
 class CorruptStoreError(Error):

@@ -128,7 +128,9 @@ class Store:
         """Open (creating if absent) the encrypted store file at ``path`` (``akms_store_open``).
 
         A wrong passphrase or a tampered file raises :class:`CorruptStoreError`;
-        a file held by another open store raises :class:`StoreIOError`.
+        a file that cannot be read or written raises :class:`StoreIOError`. Any number
+        of stores, in this process or others (gunicorn workers, say), may open the
+        same file at once: each call sees every change committed before it started.
         """
         cpath = os.fsencode(path)
         if b"\0" in cpath:

@@ -569,3 +569,93 @@ fn a_writer_killed_mid_stream_loses_nothing_acknowledged() {
             .unwrap();
     }
 }
+
+#[test]
+fn a_role_with_only_the_readme_grants_can_use_a_store() {
+    let c = shared();
+    // The owner's first open creates the schema.
+    open(&c.store(&unique("owner")), PASS).unwrap();
+    c.psql(
+        "DO $$ BEGIN CREATE ROLE signer LOGIN PASSWORD 'signer-pw'; \
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+         GRANT USAGE ON SCHEMA akms TO signer; \
+         GRANT SELECT, INSERT, UPDATE, DELETE ON akms.store, akms.record TO signer;",
+    );
+    let uri = c.store(&unique("signer"));
+    let (scheme, rest) = uri.split_once("://").unwrap();
+    let (_, host) = rest.split_once('@').unwrap();
+    let uri = format!("{scheme}://signer:signer-pw@{host}");
+    let store = open(&uri, PASS).unwrap();
+    let (k, v) = store
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    // Enough dead changes for a compaction (which deletes rows) after a change.
+    for _ in 0..150 {
+        store.disable_key(&k).unwrap();
+        store.enable_key(&k).unwrap();
+    }
+    drop(store);
+    let store = open(&uri, PASS).unwrap();
+    assert!(store
+        .asymmetric_sign(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &digest(5))
+        .is_ok());
+    // The role cannot create tables of its own: the grants are all it has.
+    assert_eq!(
+        c.psql("SELECT has_database_privilege('signer', 'akms', 'CREATE')"),
+        "f"
+    );
+}
+
+#[test]
+fn compaction_while_another_host_follows() {
+    let name = unique("compact");
+    let uri = shared().store(&name);
+    let here = open(&uri, PASS).unwrap();
+    let mut there = Host::start(&uri);
+    let (k, v) = here
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, Some("compacted"))
+        .unwrap();
+    here.create_alias("alias/compacted", &k).unwrap();
+    let rows = |n: &str| -> u64 {
+        shared()
+            .psql(&format!("SELECT count(*) FROM akms.record WHERE store = '{n}'"))
+            .parse()
+            .unwrap()
+    };
+    // Toggle states until the log is compacted (a few hundred dead changes), the other host
+    // changing the store in between.
+    let mut peak = 0;
+    let mut compacted = false;
+    let mut created = 0;
+    for i in 0..400 {
+        here.disable_key(&k).unwrap();
+        here.enable_key(&k).unwrap();
+        if i % 50 == 0 {
+            assert!(there.call("create").contains(' '));
+            created += 1;
+        }
+        if i % 10 == 9 {
+            let now = rows(&name);
+            if now < peak {
+                compacted = true;
+                break;
+            }
+            peak = now;
+        }
+    }
+    assert!(compacted, "no compaction after 800 state changes ({peak} rows)");
+    // The other host follows the new log: its changes and ours go on, and both see them.
+    assert_eq!(there.call(&format!("disable {k}")), "OK");
+    until(|| here.describe_key(&k).unwrap().key_state == "Disabled");
+    assert_eq!(
+        there.call(&format!("alias alias/compacted {k}")),
+        "AKMS_ERR_ALREADY_EXISTS"
+    );
+    here.enable_key(&k).unwrap();
+    assert!(here
+        .asymmetric_sign(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &digest(6))
+        .is_ok());
+    let fresh = open(&uri, PASS).unwrap();
+    assert_eq!(fresh.describe_key("alias/compacted").unwrap().key_id, k);
+    assert_eq!(fresh.list_keys().unwrap().len(), 1 + created);
+}

@@ -105,6 +105,10 @@ impl Store {
     /// empty file) if needed. Any number of stores, in this process or others, may have the
     /// same file open at once; see the module documentation.
     ///
+    /// A `path` that begins with `postgresql://` or `postgres://` is a PostgreSQL connection
+    /// URI instead: the store lives in that database (`persist/postgres/`), shared by every host
+    /// that opens it; a malformed URI is `InvalidArgument`, a database out of reach `Io`.
+    ///
     /// Errors: `InvalidArgument` for an empty passphrase or KDF parameters out of bounds for a
     /// new file; `Io` if the file cannot be read or written; `Corrupt` for a wrong passphrase,
     /// a header out of bounds, or a file whose committed contents fail authentication (the

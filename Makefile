@@ -77,13 +77,12 @@ test-go: lib
 # themselves; test-pg runs the C (valgrind), Python and Go tests against one it starts
 # (scripts/pg-cluster.sh: 127.0.0.1, scram-sha-256, TLS) and destroys however the recipe ends.
 # The pure-rust build has no PostgreSQL support (cargo feature postgres): skipped there.
-PG_DIR    := $(CURDIR)/target/pg-cluster
 ifeq ($(filter pure-rust,$(PROVIDER)),)
 test-pg: lib tests/c/build/pg_store
-	@set -e; scripts/pg-cluster.sh destroy $(PG_DIR); \
-	trap 'scripts/pg-cluster.sh destroy $(PG_DIR)' EXIT; \
-	uri=$$(scripts/pg-cluster.sh start $(PG_DIR) $$$$); \
-	export AKMS_TEST_PG_URI="$${uri%%\?*}?sslmode=verify-full&sslrootcert=$(PG_DIR)/ca.crt"; \
+	@set -e; dir=$$(mktemp -d /tmp/akms-test-pg-XXXXXX); \
+	trap 'scripts/pg-cluster.sh destroy '"$$dir" EXIT; \
+	uri=$$(scripts/pg-cluster.sh start "$$dir" $$$$); \
+	export AKMS_TEST_PG_URI="$${uri%%\?*}?sslmode=verify-full&sslrootcert=$$dir/ca.crt"; \
 	echo "== tests/c/build/pg_store (valgrind)"; \
 	$(VALGRIND) --show-possibly-lost=no tests/c/build/pg_store; \
 	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest ./bindings/python; \

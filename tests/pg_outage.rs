@@ -99,3 +99,64 @@ fn an_outage_fails_changes_in_bounded_time_and_recovers_by_itself() {
     }
     assert_eq!(sign(&a).unwrap_err().status(), Status::InvalidState);
 }
+
+/// Every process of the cluster's server (the postmaster and its children).
+fn server_pids(cluster: &Cluster) -> Vec<String> {
+    let pid_file = std::fs::read_to_string(cluster.dir().join("data/postmaster.pid")).unwrap();
+    let postmaster = pid_file.lines().next().unwrap().trim().to_owned();
+    let children = std::process::Command::new("ps")
+        .args(["-o", "pid=", "--ppid", &postmaster])
+        .output()
+        .unwrap();
+    let mut pids: Vec<String> = String::from_utf8(children.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    pids.push(postmaster);
+    pids
+}
+
+fn signal(pids: &[String], sig: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(sig)
+        .args(pids)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_database_that_stops_answering_fails_changes_by_the_deadline() {
+    // SIGSTOP on the server: connections stay open (the kernel still acknowledges), nothing
+    // answers. Only akms's own deadline can end a change then.
+    let cluster = Cluster::new("frozen");
+    let uri = cluster.store("frozen");
+    let a = Store::open_with(&uri, PASS, &cheap()).unwrap();
+    let (k, v) = a
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    let pids = server_pids(&cluster);
+    signal(&pids, "-STOP");
+    let start = Instant::now();
+    let e = a
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap_err();
+    let took = start.elapsed();
+    // Signing goes on meanwhile.
+    let signed = a
+        .asymmetric_sign(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &[1; 32])
+        .is_ok();
+    signal(&pids, "-CONT");
+    eprintln!("a change against a frozen database failed after {took:?}: {e}");
+    assert_eq!(e.status(), Status::Io, "{e}");
+    assert!(e.message().contains("in time"), "{e}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(signed);
+    // Thawed: changes work again, on a new connection.
+    let (k2, _) = a
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    let fresh = Store::open_with(&uri, PASS, &cheap()).unwrap();
+    assert!(fresh.describe_key(&k2).is_ok());
+}

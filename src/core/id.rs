@@ -1,10 +1,30 @@
-//! Identifiers: random lowercase UUIDs (version 4) for keys, versions and requests.
+//! Identifiers: random lowercase UUIDs (version 4) for keys, versions and requests; and the
+//! fork-safe random generator they (and the store file's nonces) are drawn from.
+
+use std::cell::Cell;
 
 use rand::RngExt;
 
+/// The thread's random generator (`rand::rng()`), reseeded from the operating system first if
+/// the process has forked since this thread last drew from it. `rand`'s thread generator is not
+/// reseeded on fork: without this, the children of a pre-forking server (Python's
+/// multiprocessing "fork", gunicorn's preload) would all draw the same numbers — the same key
+/// ids, the same AEAD nonces under the same store key.
+pub fn rng() -> rand::rngs::ThreadRng {
+    thread_local!(static SEEDED_IN: Cell<u32> = const { Cell::new(0) });
+    let mut rng = rand::rng();
+    let me = std::process::id();
+    let _ = SEEDED_IN.try_with(|pid| {
+        if pid.get() != me && rng.reseed().is_ok() {
+            pid.set(me);
+        }
+    });
+    rng
+}
+
 /// A fresh random UUID, lowercase, e.g. `"1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"`.
 pub fn new_uuid() -> String {
-    let mut b: [u8; 16] = rand::rng().random();
+    let mut b: [u8; 16] = rng().random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     // Written directly into one string: a request id is made for every audited call.

@@ -228,7 +228,7 @@ impl SealedJournal {
                     }
                     None => kdf_from_env()?,
                 };
-                let salt: [u8; 16] = rand::rng().random();
+                let salt: [u8; 16] = crate::core::id::rng().random();
                 let sealer = Sealer::derive(passphrase, &salt, params)?;
                 let ours = Header::new(params, salt).encode(&sealer)?;
                 let (blob, cursor) = medium.create(&ours)?;
@@ -509,11 +509,15 @@ fn open_records(
         }
         (entries, None)
     };
-    // Decoding a version parses its public key: big stores spread the work over the cores.
+    // Decoding a version parses its public key: big stores spread the work over the cores
+    // (asking how many there are reads /proc: not for a catch-up of a few records).
+    if records.len() < 512 {
+        return open_run(0, records);
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    if records.len() < 512 || workers == 1 {
+    if workers == 1 {
         return open_run(0, records);
     }
     let chunk = records.len().div_ceil(workers);

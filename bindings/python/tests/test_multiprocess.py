@@ -63,6 +63,46 @@ def test_four_spawned_workers_share_one_store_file(tmp_path: Path) -> None:
             assert store.describe_key(name)["KeyId"] == winners[0]
 
 
+_INHERITED: "akms.Store | None" = None
+
+
+def forked_worker(index: int) -> Tuple[List[str], Dict[str, str]]:
+    """Uses the store the parent opened before forking (gunicorn's preload_app)."""
+    assert _INHERITED is not None
+    mine = [_INHERITED.create_key("EC_P256", "SIGN/VERIFY")[0] for _ in range(8)]
+    won: Dict[str, str] = {}
+    for r in range(RACES):
+        try:
+            _INHERITED.create_alias(f"alias/forked-{r}", mine[r % len(mine)])
+            won[f"alias/forked-{r}"] = mine[r % len(mine)]
+        except akms.AlreadyExistsError:
+            pass
+    return mine, won
+
+
+def test_a_store_opened_before_fork_is_safe_in_every_forked_worker(tmp_path: Path) -> None:
+    global _INHERITED
+    path = str(tmp_path / "preload.akms")
+    with akms.Store.open(path, PASS) as store:
+        _INHERITED = store
+        try:
+            with multiprocessing.get_context("fork").Pool(4) as pool:
+                results = pool.map(forked_worker, range(4))
+        finally:
+            _INHERITED = None
+        expected = {k for mine, _ in results for k in mine}
+        assert len(expected) == 32
+        # The parent's handle sees every worker's keys; so does a fresh open.
+        assert {m["KeyId"] for m in store.list_keys()} == expected
+    with akms.Store.open(path, PASS) as fresh:
+        assert {m["KeyId"] for m in fresh.list_keys()} == expected
+        for r in range(RACES):
+            name = f"alias/forked-{r}"
+            winners = [won[name] for _, won in results if name in won]
+            assert len(winners) == 1, (name, winners)
+            assert fresh.describe_key(name)["KeyId"] == winners[0]
+
+
 def follower(path: str, conn) -> None:  # type: ignore[no-untyped-def]
     """Answers sign requests on `conn` until it reads None."""
     with akms.Store.open(path, PASS) as store:

@@ -31,7 +31,8 @@ const MODE: u32 = 0o600;
 /// A store file and its lock file, as one opener holds them.
 pub struct FileMedium {
     path: PathBuf,
-    lock: File,
+    /// The lock file, opened by the process that holds it (see [`FileMedium::section`]).
+    lock: Mutex<(u32, File)>,
     shm: Shm,
     inner: Mutex<Inner>,
 }
@@ -42,12 +43,14 @@ struct Inner {
     /// Set when a failed write may have left the file in an unknown state; every later append
     /// then fails until the store is reopened.
     failed: Option<String>,
+    /// The replacement counter when this opener last looked for a new file.
+    replacements: u64,
 }
 
 /// Holds the exclusive lock until dropped.
-struct Section<'a>(&'a File);
+struct Section(File);
 
-impl Drop for Section<'_> {
+impl Drop for Section {
     fn drop(&mut self) {
         let _ = self.0.unlock();
     }
@@ -63,17 +66,9 @@ impl FileMedium {
                 path.display()
             )));
         }
-        let lock_path = beside(path, ".akms-lock");
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(MODE)
-            .open(&lock_path)
-            .map_err(|e| io_error("opening the lock file of", path, &e))?;
+        let lock = open_lock(path)?;
         {
-            let _section = section(&lock, path)?;
+            let _section = lock_section(&lock, path)?;
             let len = lock
                 .metadata()
                 .map_err(|e| io_error("reading the lock file of", path, &e))?
@@ -86,13 +81,27 @@ impl FileMedium {
         let shm = Shm::map(&lock).map_err(|e| io_error("mapping the lock file of", path, &e))?;
         Ok(FileMedium {
             path: path.to_path_buf(),
-            lock,
+            lock: Mutex::new((std::process::id(), lock)),
             shm,
             inner: Mutex::new(Inner {
                 current: None,
                 failed: None,
+                replacements: 0,
             }),
         })
+    }
+
+    /// Takes the exclusive lock. `flock` locks belong to an open file description, which a
+    /// forked child shares with its parent: a store opened before a fork (a pre-forking server
+    /// that opens it in the master) would not exclude its twin. So each process takes the lock
+    /// through a description of its own, opened on first use in that process.
+    fn section(&self) -> Result<Section> {
+        let mut lock = self.lock.lock();
+        let me = std::process::id();
+        if lock.0 != me {
+            *lock = (me, open_lock(&self.path)?);
+        }
+        lock_section(&lock.1, &self.path)
     }
 
     /// Opens the file the path names now, if it exists.
@@ -107,20 +116,25 @@ impl FileMedium {
         }
     }
 
-    /// Makes `inner.current` the file the path names now (after a compaction elsewhere).
-    fn follow(&self, inner: &mut Inner) -> Result<()> {
+    /// Makes `inner.current` the file the path names now (after a compaction elsewhere);
+    /// whether it changed.
+    fn follow(&self, inner: &mut Inner) -> Result<bool> {
+        inner.replacements = self.shm.replacements();
         let now = match std::fs::metadata(&self.path) {
             Ok(m) => Some(id_of(&m)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io_error("reading", &self.path, &e)),
         };
         if now.is_some() && inner.current.as_ref().map(|c| c.1) == now {
-            return Ok(());
+            return Ok(false);
         }
-        if let Some(opened) = self.open_path()? {
-            inner.current = Some(opened);
+        match self.open_path()? {
+            Some(opened) => {
+                inner.current = Some(opened);
+                Ok(true)
+            }
+            None => Ok(false),
         }
-        Ok(())
     }
 
     /// The records of `file` (identity `id`) after `from`, or all of them if `from` is in
@@ -227,6 +241,7 @@ impl FileMedium {
             let _ = std::fs::remove_file(&tmp);
         }
         let (file, id, end) = result?;
+        self.shm.bump_replacements();
         // The rename is done: the new file is the store even if the directory sync fails
         // (the data is synced; only the name may not survive a power loss yet).
         let _ = sync_dir(&self.path);
@@ -241,6 +256,7 @@ impl Medium for FileMedium {
 
     fn open(&self) -> Result<Option<(Vec<u8>, Cursor)>> {
         let mut inner = self.inner.lock();
+        inner.replacements = self.shm.replacements();
         let Some((file, id)) = self.open_path()? else {
             return Ok(None);
         };
@@ -263,7 +279,7 @@ impl Medium for FileMedium {
 
     fn create(&self, header: &[u8]) -> Result<(Vec<u8>, Cursor)> {
         let mut inner = self.inner.lock();
-        let _section = section(&self.lock, &self.path)?;
+        let _section = self.section()?;
         // Another opener may have created it while this one derived its key.
         if let Some((file, id)) = self.open_path()? {
             let len = file
@@ -300,7 +316,10 @@ impl Medium for FileMedium {
 
     fn read(&self, from: &Cursor) -> Result<Tail> {
         let mut inner = self.inner.lock();
-        self.follow(&mut inner)?;
+        // Only a compaction (counted in the shared page) puts a new file under the path.
+        if inner.current.is_none() || self.shm.replacements() != inner.replacements {
+            self.follow(&mut inner)?;
+        }
         let Some((file, id)) = &inner.current else {
             return Err(Error::Io(format!(
                 "store file {} has disappeared",
@@ -318,8 +337,12 @@ impl Medium for FileMedium {
                 self.path.display()
             )));
         }
-        let _section = section(&self.lock, &self.path)?;
-        self.follow(&mut inner)?;
+        let _section = self.section()?;
+        if self.follow(&mut inner)? {
+            // A new file under the path (announced by its compaction, or put there by someone
+            // else): make sure every other opener looks for it too.
+            self.shm.bump_replacements();
+        }
         let Some((file, id)) = inner.current.as_ref().map(|(f, id)| (f.try_clone(), *id)) else {
             return Err(Error::Io(format!(
                 "store file {} has disappeared",
@@ -380,7 +403,7 @@ impl Medium for FileMedium {
 
     fn compact(&self, from: &Cursor, header: &[u8], records: &[Vec<u8>]) -> Result<Option<Cursor>> {
         let mut inner = self.inner.lock();
-        let _section = section(&self.lock, &self.path)?;
+        let _section = self.section()?;
         self.follow(&mut inner)?;
         let Some((file, id)) = &inner.current else {
             return Ok(None);
@@ -403,10 +426,25 @@ impl Medium for FileMedium {
     }
 }
 
-fn section<'a>(lock: &'a File, path: &Path) -> Result<Section<'a>> {
-    lock.lock()
+/// Opens (creating, `0600`) the lock file beside `path`.
+fn open_lock(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(MODE)
+        .open(beside(path, ".akms-lock"))
+        .map_err(|e| io_error("opening the lock file of", path, &e))
+}
+
+fn lock_section(lock: &File, path: &Path) -> Result<Section> {
+    let held = lock
+        .try_clone()
         .map_err(|e| io_error("locking the lock file of", path, &e))?;
-    Ok(Section(lock))
+    held.lock()
+        .map_err(|e| io_error("locking the lock file of", path, &e))?;
+    Ok(Section(held))
 }
 
 /// `path` with `suffix` appended to its file name.

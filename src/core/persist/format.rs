@@ -172,7 +172,7 @@ impl Sealer {
 
     /// Seals `plaintext` under a fresh random nonce; returns (nonce, ciphertext ‖ tag).
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<([u8; NONCE_LEN], Vec<u8>)> {
-        let nonce: [u8; NONCE_LEN] = rand::rng().random();
+        let nonce: [u8; NONCE_LEN] = crate::core::id::rng().random();
         let sealed = self
             .cipher
             .encrypt(
@@ -242,7 +242,7 @@ impl Header {
             version: FORMAT_VERSION,
             params,
             salt,
-            file_id: rand::rng().random(),
+            file_id: crate::core::id::rng().random(),
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! The lock file beside a store (`<store>.akms-lock`, see `file.rs`) is [`LEN`] bytes long; its
 //! bytes 8..16 hold the generation: a `u64` that every writer increments after a change is
-//! durable (and after a compaction). Every opener maps the file shared and compares the
+//! durable (and after a compaction); bytes 16..24 count the times the store file was replaced
+//! (compactions), so that a reader looks for a new file only when there is one. Every opener maps the file shared and compares the
 //! generation with the one it last caught up to, before each call: one atomic load, no system
 //! call. The file's contents are never synced: the counter only says "look again", the store
 //! file itself is the truth, so a counter lost in a crash costs nothing.
@@ -21,6 +22,8 @@ pub const LEN: u64 = 4096;
 
 /// Where the generation counter sits in the lock file.
 const GENERATION_AT: usize = 8;
+/// Where the replacement counter sits.
+const REPLACEMENTS_AT: usize = 16;
 
 /// A shared read-write mapping of the first [`LEN`] bytes of a lock file.
 pub struct Shm {
@@ -54,20 +57,32 @@ impl Shm {
         Ok(Shm { ptr })
     }
 
-    fn counter(&self) -> &AtomicU64 {
-        // SAFETY: the mapping is LEN bytes, page-aligned, and lives as long as `self`; offset 8
-        // is 8-aligned and in bounds. Other processes touch these bytes only atomically too.
-        unsafe { &*(self.ptr.cast::<u8>().add(GENERATION_AT).cast::<AtomicU64>()) }
+    fn counter(&self, at: usize) -> &AtomicU64 {
+        debug_assert!(at % 8 == 0 && at + 8 <= LEN as usize);
+        // SAFETY: the mapping is LEN bytes, page-aligned, and lives as long as `self`; `at` is
+        // one of the two 8-aligned offsets above, in bounds. Other processes touch these bytes
+        // only atomically too.
+        unsafe { &*(self.ptr.cast::<u8>().add(at).cast::<AtomicU64>()) }
     }
 
     /// The generation now.
     pub fn generation(&self) -> u64 {
-        self.counter().load(Ordering::Acquire)
+        self.counter(GENERATION_AT).load(Ordering::Acquire)
     }
 
     /// Announces a change (called after it is durable, before the lock is released).
     pub fn bump(&self) {
-        self.counter().fetch_add(1, Ordering::AcqRel);
+        self.counter(GENERATION_AT).fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many times the store file was replaced.
+    pub fn replacements(&self) -> u64 {
+        self.counter(REPLACEMENTS_AT).load(Ordering::Acquire)
+    }
+
+    /// Announces a new store file (after the rename, before [`Shm::bump`]).
+    pub fn bump_replacements(&self) {
+        self.counter(REPLACEMENTS_AT).fetch_add(1, Ordering::AcqRel);
     }
 }
 

@@ -105,7 +105,7 @@ mod rsa_p256 {
     impl Signing for RsaKey {
         fn sign(&self, alg: Algorithm, message: Message<'_>) -> Result<Vec<u8>> {
             let digest = message.sha256();
-            let mut rng = rand::rng();
+            let mut rng = crate::core::id::rng();
             match alg {
                 Algorithm::RsaPssSha256 => self.private.sign_with_rng(
                     &mut rng,
@@ -141,7 +141,7 @@ mod rsa_p256 {
 
     impl Encryption for RsaKey {
         fn encrypt(&self, alg: Algorithm, plaintext: &[u8]) -> Result<Vec<u8>> {
-            let mut rng = rand::rng();
+            let mut rng = crate::core::id::rng();
             match alg {
                 Algorithm::RsaesOaepSha1 => {
                     self.public
@@ -157,7 +157,7 @@ mod rsa_p256 {
         }
 
         fn decrypt(&self, alg: Algorithm, ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-            let mut rng = rand::rng();
+            let mut rng = crate::core::id::rng();
             match alg {
                 Algorithm::RsaesOaepSha1 => {
                     self.private
@@ -378,7 +378,7 @@ impl Encryption for Sm2Key {
         }
         self.decrypting
             .encrypting_key()
-            .encrypt_der(&mut rand::rng(), plaintext)
+            .encrypt_der(&mut crate::core::id::rng(), plaintext)
             .map_err(super::encrypt_failed)
     }
 

@@ -145,7 +145,13 @@ fn a_database_that_stops_answering_fails_changes_by_the_deadline() {
     let took = start.elapsed();
     // Signing goes on meanwhile.
     let signed = a
-        .asymmetric_sign(&k, &v, Algorithm::EcdsaSha256, MessageType::Digest, &[1; 32])
+        .asymmetric_sign(
+            &k,
+            &v,
+            Algorithm::EcdsaSha256,
+            MessageType::Digest,
+            &[1; 32],
+        )
         .is_ok();
     signal(&pids, "-CONT");
     eprintln!("a change against a frozen database failed after {took:?}: {e}");

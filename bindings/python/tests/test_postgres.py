@@ -73,3 +73,42 @@ def test_every_operation_on_a_postgres_store() -> None:
 def test_malformed_location_is_invalid_argument() -> None:
     with pytest.raises(akms.InvalidArgumentError):
         akms.Store.open("postgresql://u@h/db?akms_store=no.dots", PASS)
+
+
+_INHERITED = None  # the parent's store, used by forked workers
+
+
+def _forked_worker(index: int) -> str:
+    """Uses the store the parent opened before forking (a pre-forking server)."""
+    assert _INHERITED is not None
+    key, version = _INHERITED.create_key("EC_P256", "SIGN/VERIFY", description=f"forked {index}")
+    _INHERITED.create_alias(f"alias/forked-{index}", key)
+    sig = _INHERITED.asymmetric_sign(key, version, "ECDSA_SHA_256", DIGEST)
+    assert _INHERITED.asymmetric_verify(key, version, "ECDSA_SHA_256", DIGEST, sig)
+    # The parent's key, made before the fork, is there too.
+    assert _INHERITED.describe_key("alias/parent")["Description"] == "parent"
+    return key
+
+
+def test_a_store_opened_before_fork_works_in_forked_workers() -> None:
+    import multiprocessing
+    import time
+
+    global _INHERITED
+    uri = store_uri()
+    with akms.Store.open(uri, PASS) as s:
+        parent_key, _ = s.create_key("EC_P256", "SIGN/VERIFY", description="parent")
+        s.create_alias("alias/parent", parent_key)
+        _INHERITED = s
+        try:
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                keys = pool.map(_forked_worker, range(4))
+        finally:
+            _INHERITED = None
+        # The parent follows the workers' changes (its own connections were never touched).
+        deadline = time.monotonic() + 10
+        while {m["KeyId"] for m in s.list_keys()} != {parent_key, *keys}:
+            assert time.monotonic() < deadline, "the parent never saw the workers' keys"
+            time.sleep(0.01)
+        assert s.describe_key("alias/forked-3")["KeyId"] == keys[3]
+        s.create_key("EC_P256", "SIGN/VERIFY")  # and its own changes still work

@@ -122,6 +122,8 @@ pub struct Db {
     pub shared: Arc<Shared>,
     /// Always `Some` until dropped.
     rt: Option<tokio::runtime::Runtime>,
+    /// The process that made the runtime (after a fork, a child must never tear it down).
+    pid: u32,
 }
 
 impl Db {
@@ -138,6 +140,7 @@ impl Db {
         Ok(Db {
             shared: Arc::new(Shared { location, tls }),
             rt: Some(rt),
+            pid: std::process::id(),
         })
     }
 
@@ -182,7 +185,12 @@ impl Drop for Db {
         // Ends the follower and any call still running; safe from any context (also inside
         // another runtime, where dropping a runtime would panic).
         if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
+            if self.pid == std::process::id() {
+                rt.shutdown_background();
+            } else {
+                // Forked: the runtime's threads live in the parent only.
+                std::mem::forget(rt);
+            }
         }
     }
 }

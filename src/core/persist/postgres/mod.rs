@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
 use self::db::{Conn, Db, Head, Written};
 pub use self::location::{is_postgres, Location};
@@ -59,6 +59,16 @@ const CACHE_LIMIT: usize = 100_000;
 
 /// A store in PostgreSQL (see the module documentation).
 pub struct PostgresMedium {
+    location: Location,
+    /// This process's runtime and connections. A child made by `fork` must not touch its
+    /// parent's (the runtime's threads are not in the child, and the connections' sockets are
+    /// shared with the parent): on its first call it leaves them alone and starts its own.
+    proc: RwLock<Arc<Proc>>,
+}
+
+/// What belongs to one process: the runtime, the connections, the follower.
+struct Proc {
+    pid: u32,
     db: Db,
     store: String,
     /// The writer connection, if open; held for the whole of a change.
@@ -98,15 +108,97 @@ impl PostgresMedium {
     /// Connects nothing yet (see [`Medium::open`]).
     pub fn new(uri: &str) -> Result<PostgresMedium> {
         let location = Location::parse(uri)?;
-        let store = location.store.clone();
+        let proc = Proc::new(&location, 0)?;
         Ok(PostgresMedium {
-            db: Db::new(location)?,
-            store,
+            location,
+            proc: RwLock::new(Arc::new(proc)),
+        })
+    }
+
+    /// This process's part; after a fork, a new one (the parent's is leaked, never used).
+    fn current(&self) -> Result<Arc<Proc>> {
+        let me = std::process::id();
+        let proc = self.proc.read().clone();
+        if proc.pid == me {
+            return Ok(proc);
+        }
+        let mut slot = self.proc.write();
+        if slot.pid != me {
+            // Whatever the parent's follower had seen, the child's first call must read.
+            let seen = slot.follow.generation.load(Ordering::Acquire);
+            let fresh = Arc::new(Proc::new(&self.location, seen.wrapping_add(1))?);
+            std::mem::forget(std::mem::replace(&mut *slot, fresh));
+        }
+        Ok(slot.clone())
+    }
+}
+
+impl Drop for PostgresMedium {
+    fn drop(&mut self) {
+        let proc = self.proc.get_mut();
+        if proc.pid != std::process::id() {
+            // The parent's runtime and connections, in a child that never called: a reference
+            // kept forever, so they are never torn down here.
+            std::mem::forget(proc.clone());
+        }
+    }
+}
+
+impl Medium for PostgresMedium {
+    fn location(&self) -> String {
+        self.location.describe()
+    }
+
+    fn open(&self) -> Result<Option<(Vec<u8>, Cursor)>> {
+        self.current()?.open()
+    }
+
+    fn create(&self, header: &[u8]) -> Result<(Vec<u8>, Cursor)> {
+        self.current()?.create(header)
+    }
+
+    fn generation(&self) -> u64 {
+        {
+            let proc = self.proc.read();
+            if proc.pid == std::process::id() {
+                return proc.follow.generation.load(Ordering::Acquire);
+            }
+        }
+        // Forked: the child's own part (a failure to start it shows at the next read).
+        self.current()
+            .map_or(u64::MAX, |p| p.follow.generation.load(Ordering::Acquire))
+    }
+
+    fn read(&self, from: &Cursor) -> Result<Tail> {
+        self.current()?.read(from)
+    }
+
+    fn append(&self, from: &Cursor, f: &mut dyn FnMut(Tail) -> Result<Append>) -> Result<Cursor> {
+        self.current()?.append(from, f)
+    }
+
+    fn compact(&self, from: &Cursor, header: &[u8], records: &[Vec<u8>]) -> Result<Option<Cursor>> {
+        self.current()?.compact(from, header, records)
+    }
+}
+
+impl Follow {
+    fn new(generation: u64) -> Follow {
+        Follow {
+            generation: AtomicU64::new(generation),
+            cache: Mutex::new(Cache::default()),
+        }
+    }
+}
+
+impl Proc {
+    fn new(location: &Location, generation: u64) -> Result<Proc> {
+        Ok(Proc {
+            pid: std::process::id(),
+            db: Db::new(location.clone())?,
+            store: location.store.clone(),
             writer: Mutex::new(None),
-            follow: Arc::new(Follow {
-                generation: AtomicU64::new(0),
-                cache: Mutex::new(Cache::default()),
-            }),
+            follow: Arc::new(Follow::new(generation)),
             following: AtomicBool::new(false),
         })
     }
@@ -157,12 +249,17 @@ impl PostgresMedium {
                 records: records.into(),
             };
         }
+        self.ensure_following();
+        Ok(())
+    }
+
+    /// Starts the follower, once.
+    fn ensure_following(&self) {
         if !self.following.swap(true, Ordering::AcqRel) {
             let shared = self.db.shared.clone();
             let follow = self.follow.clone();
             self.db.spawn(follow_loop(shared, follow));
         }
-        Ok(())
     }
 
     fn io_closed(&self) -> Error {
@@ -173,7 +270,7 @@ impl PostgresMedium {
     }
 }
 
-impl Medium for PostgresMedium {
+impl Proc {
     fn location(&self) -> String {
         self.db.shared.location.describe()
     }
@@ -208,10 +305,6 @@ impl Medium for PostgresMedium {
         let cursor = cursor(tail.head.generation, 0);
         self.start_following(&tail.head, tail.records)?;
         Ok((tail.head.header, cursor))
-    }
-
-    fn generation(&self) -> u64 {
-        self.follow.generation.load(Ordering::Acquire)
     }
 
     fn read(&self, from: &Cursor) -> Result<Tail> {
@@ -269,6 +362,8 @@ impl Medium for PostgresMedium {
                 records: VecDeque::new(),
             };
         }
+        drop(cache);
+        self.ensure_following();
         Ok(tail)
     }
 
@@ -383,7 +478,7 @@ impl Medium for PostgresMedium {
     }
 }
 
-impl PostgresMedium {
+impl Proc {
     /// Ends the section without writing; a connection that cannot roll back is dropped.
     fn rollback(&self, slot: &mut Option<Arc<Conn>>, conn: &Arc<Conn>) {
         let c = conn.clone();

@@ -58,7 +58,7 @@ impl Shm {
     }
 
     fn counter(&self, at: usize) -> &AtomicU64 {
-        debug_assert!(at % 8 == 0 && at + 8 <= LEN as usize);
+        debug_assert!(at.is_multiple_of(8) && at + 8 <= LEN as usize);
         // SAFETY: the mapping is LEN bytes, page-aligned, and lives as long as `self`; `at` is
         // one of the two 8-aligned offsets above, in bounds. Other processes touch these bytes
         // only atomically too.

@@ -127,9 +127,10 @@ fn signal(pids: &[String], sig: &str) {
 }
 
 #[test]
-fn a_database_that_stops_answering_fails_changes_by_the_deadline() {
+fn a_database_that_stops_answering_fails_changes_in_seconds() {
     // SIGSTOP on the server: connections stay open (the kernel still acknowledges), nothing
-    // answers. Only akms's own deadline can end a change then.
+    // answers. akms gives up when neither of its connections has heard from the server for
+    // 5 s (well before the 25 s deadline), so the state lock the change holds is not held long.
     let cluster = Cluster::new("frozen");
     let uri = cluster.store("frozen");
     let a = Store::open_with(&uri, PASS, &cheap()).unwrap();
@@ -156,7 +157,7 @@ fn a_database_that_stops_answering_fails_changes_by_the_deadline() {
     signal(&pids, "-CONT");
     eprintln!("a change against a frozen database failed after {took:?}: {e}");
     assert_eq!(e.status(), Status::Io, "{e}");
-    assert!(e.message().contains("in time"), "{e}");
+    assert!(e.message().contains("stopped answering"), "{e}");
     assert!(took < Duration::from_secs(30), "{took:?}");
     assert!(signed);
     // Thawed: changes work again, on a new connection.

@@ -31,8 +31,10 @@ pub mod location;
 mod tls;
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
@@ -52,6 +54,14 @@ const READ_DEADLINE: Duration = Duration::from_secs(20);
 /// The longest wait between two reconnection attempts of the follower (SPEC: reconnected
 /// within 10 s of the database coming back).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// How often the follower pings its idle connection.
+const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// A change gives up when nothing (neither its own connection nor the follower's pings) has
+/// come from the server for this long during it: the state lock it holds is released soon
+/// after a database stops answering, not at the deadline.
+pub const STALLED: Duration = Duration::from_secs(5);
 
 /// The cache keeps at most this many records not yet read by the store; past that it forgets
 /// them and the store's next read goes to the database.
@@ -82,6 +92,11 @@ struct Follow {
     /// What [`Medium::generation`] returns: moved on whenever the cache gets something new.
     generation: AtomicU64,
     cache: Mutex<Cache>,
+    /// When the follower last heard from the server (ms since `epoch`): it pings an idle
+    /// connection every [`PING_EVERY`], so a change can tell a slow database from one that
+    /// stopped answering.
+    alive: AtomicU64,
+    epoch: Instant,
 }
 
 /// What the follower has read of the log and the store has not.
@@ -187,6 +202,30 @@ impl Follow {
         Follow {
             generation: AtomicU64::new(generation),
             cache: Mutex::new(Cache::default()),
+            alive: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn heard(&self) {
+        self.alive.fetch_max(self.now_ms(), Ordering::AcqRel);
+    }
+
+    /// Resolves once neither connection has heard from the server for [`STALLED`] since
+    /// `since` (ms): the database accepts but does not answer (a frozen server, a black hole).
+    async fn stalled(&self, since: u64) {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = self.now_ms();
+            if self.alive.load(Ordering::Acquire) <= since
+                && now.saturating_sub(since) >= STALLED.as_millis() as u64
+            {
+                return;
+            }
         }
     }
 }
@@ -251,6 +290,42 @@ impl Proc {
         }
         self.ensure_following();
         Ok(())
+    }
+
+    /// [`Db::block`], also giving up when the database stops answering (see [`STALLED`]);
+    /// anything heard on the way counts as life.
+    fn watched<T, F>(&self, deadline: Instant, since: u64, what: &str, fut: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = Result<T>> + Send + 'static,
+    {
+        let follow = self.follow.clone();
+        let location = self.db.shared.location.describe();
+        let what_owned = what.to_owned();
+        self.db.block(deadline, what, async move {
+            let mut work = std::pin::pin!(fut);
+            let mut stalled = std::pin::pin!(follow.stalled(since));
+            let out = std::future::poll_fn(|cx| {
+                if let Poll::Ready(r) = work.as_mut().poll(cx) {
+                    return Poll::Ready(Some(r));
+                }
+                stalled.as_mut().poll(cx).map(|()| None)
+            })
+            .await;
+            match out {
+                Some(r) => {
+                    if r.is_ok() {
+                        follow.heard();
+                    }
+                    r
+                }
+                None => Err(Error::Io(format!(
+                    "{location}: {what_owned}: the database stopped answering (nothing from it \
+                     for {} s)",
+                    STALLED.as_secs()
+                ))),
+            }
+        })
     }
 
     /// Starts the follower, once.
@@ -377,7 +452,8 @@ impl Proc {
 
         // The section begins: the store's row is ours until COMMIT or ROLLBACK.
         let c = conn.clone();
-        let locked = self.db.block(deadline, "locking the store", async move {
+        let since = self.follow.now_ms();
+        let locked = self.watched(deadline, since, "locking the store", async move {
             c.client
                 .batch_execute("BEGIN")
                 .await
@@ -437,7 +513,7 @@ impl Proc {
         let records = append.records;
         let n = records.len() as u64;
         let c = conn.clone();
-        let committed = self.db.block(deadline, "committing", async move {
+        let committed = self.watched(deadline, since, "committing", async move {
             let io = |e: tokio_postgres::Error| shared.io("appending", &e);
             let written = shared
                 .append(&c, &store, head.generation, head.next_seq, &records)
@@ -583,7 +659,23 @@ async fn follow_loop(shared: Arc<db::Shared>, follow: Arc<Follow>) {
         .await;
         if let Ok(Ok(conn)) = connected {
             backoff = Duration::from_millis(50);
-            while let Some(payload) = rx.recv().await {
+            follow.heard();
+            loop {
+                let payload = match tokio::time::timeout(PING_EVERY, rx.recv()).await {
+                    Ok(Some(payload)) => payload,
+                    Ok(None) => break, // the connection ended
+                    Err(_idle) => {
+                        let ping = tokio::time::timeout(STALLED, conn.client.simple_query(""));
+                        match ping.await {
+                            Ok(Ok(_)) => {
+                                follow.heard();
+                                continue;
+                            }
+                            _ => break,
+                        }
+                    }
+                };
+                follow.heard();
                 if payload != store {
                     continue;
                 }

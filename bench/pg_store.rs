@@ -116,6 +116,26 @@ fn main() {
     println!("| {m:.0} | {s:.0} | {:.3} |", s / m);
     println!();
 
+    // The per-call freshness check (one generation load after a pid check) on the cheapest call.
+    let per_call = |store: &Store| -> f64 {
+        let (k, v) = store
+            .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+            .unwrap();
+        let n = 200_000;
+        let start = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(store.get_public_key(&k, &v).unwrap());
+        }
+        start.elapsed().as_nanos() as f64 / n as f64
+    };
+    let (gm, gp) = (per_call(&memory), per_call(&pg));
+    println!("## GetPublicKey, one thread (ns/call)");
+    println!();
+    println!("| in memory | PostgreSQL | difference |");
+    println!("|---|---|---|");
+    println!("| {gm:.0} | {gp:.0} | {:.0} |", gp - gm);
+    println!();
+
     // Visibility: a key created through one store, polled for through another (own
     // connections, own follower) until DescribeKey finds it.
     let other = Store::open_with(cluster.store("bench"), PASS, &options()).unwrap();

@@ -122,8 +122,8 @@ pub struct Db {
     pub shared: Arc<Shared>,
     /// Always `Some` until dropped.
     rt: Option<tokio::runtime::Runtime>,
-    /// The process that made the runtime (after a fork, a child must never tear it down).
-    pid: u32,
+    /// `fork::count()` where the runtime was made (a forked child must never tear it down).
+    forks: u64,
 }
 
 impl Db {
@@ -140,7 +140,7 @@ impl Db {
         Ok(Db {
             shared: Arc::new(Shared { location, tls }),
             rt: Some(rt),
-            pid: std::process::id(),
+            forks: super::fork::count(),
         })
     }
 
@@ -185,7 +185,7 @@ impl Drop for Db {
         // Ends the follower and any call still running; safe from any context (also inside
         // another runtime, where dropping a runtime would panic).
         if let Some(rt) = self.rt.take() {
-            if self.pid == std::process::id() {
+            if self.forks == super::fork::count() {
                 rt.shutdown_background();
             } else {
                 // Forked: the runtime's threads live in the parent only.

@@ -27,6 +27,7 @@
 //! KMS's eventual consistency; its changes fail meanwhile, so nothing it does conflicts.
 
 mod db;
+mod fork;
 pub mod location;
 mod tls;
 
@@ -78,7 +79,8 @@ pub struct PostgresMedium {
 
 /// What belongs to one process: the runtime, the connections, the follower.
 struct Proc {
-    pid: u32,
+    /// [`fork::count`] in the process this belongs to.
+    forks: u64,
     db: Db,
     store: String,
     /// The writer connection, if open; held for the whole of a change.
@@ -132,13 +134,13 @@ impl PostgresMedium {
 
     /// This process's part; after a fork, a new one (the parent's is leaked, never used).
     fn current(&self) -> Result<Arc<Proc>> {
-        let me = std::process::id();
+        let me = fork::count();
         let proc = self.proc.read().clone();
-        if proc.pid == me {
+        if proc.forks == me {
             return Ok(proc);
         }
         let mut slot = self.proc.write();
-        if slot.pid != me {
+        if slot.forks != me {
             // Whatever the parent's follower had seen, the child's first call must read.
             let seen = slot.follow.generation.load(Ordering::Acquire);
             let fresh = Arc::new(Proc::new(&self.location, seen.wrapping_add(1))?);
@@ -151,7 +153,7 @@ impl PostgresMedium {
 impl Drop for PostgresMedium {
     fn drop(&mut self) {
         let proc = self.proc.get_mut();
-        if proc.pid != std::process::id() {
+        if proc.forks != fork::count() {
             // The parent's runtime and connections, in a child that never called: a reference
             // kept forever, so they are never torn down here.
             std::mem::forget(proc.clone());
@@ -175,7 +177,7 @@ impl Medium for PostgresMedium {
     fn generation(&self) -> u64 {
         {
             let proc = self.proc.read();
-            if proc.pid == std::process::id() {
+            if proc.forks == fork::count() {
                 return proc.follow.generation.load(Ordering::Acquire);
             }
         }
@@ -233,7 +235,7 @@ impl Follow {
 impl Proc {
     fn new(location: &Location, generation: u64) -> Result<Proc> {
         Ok(Proc {
-            pid: std::process::id(),
+            forks: fork::count(),
             db: Db::new(location.clone())?,
             store: location.store.clone(),
             writer: Mutex::new(None),

@@ -227,3 +227,37 @@ fn share_child() {
         Err(e) => println!("child: {e}"),
     }
 }
+
+/// Openers that name the store through a symbolic link share the real file's lock, and a
+/// compaction replaces the real file, leaving the link a link.
+#[test]
+fn a_symbolic_link_to_the_store_is_the_same_store() {
+    let dir = TempDir::new("symlink");
+    let real = dir.file("real.akms");
+    let link = dir.file("link.akms");
+    let direct = open(&real, PASS).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let linked = open(&link, PASS).unwrap();
+    let (k, _) = linked
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    for _ in 0..5 {
+        direct.disable_key(&k).unwrap();
+        linked.enable_key(&k).unwrap();
+    }
+    drop((direct, linked));
+    drop(open(&link, PASS).unwrap()); // compacts
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        open(&real, PASS)
+            .unwrap()
+            .describe_key(&k)
+            .unwrap()
+            .key_state,
+        "Enabled"
+    );
+    assert!(!dir.file("link.akms.akms-lock").exists());
+}

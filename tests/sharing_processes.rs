@@ -465,8 +465,13 @@ fn thirty_sigkills_of_a_writer_while_another_keeps_writing() {
     });
     let mut rng = rand::rng();
     let mut acked: Vec<String> = Vec::new();
+    let mut files = BTreeSet::new(); // store files seen: each compaction makes a new one
     for round in 0..30 {
-        let mut victim = spawn("writer", &path, &[]).spawn().unwrap();
+        // Victims also flip a key's state hundreds of times now and then, so that some are
+        // killed while compacting the file the survivor is using.
+        let mut victim = spawn("writer", &path, &[("AKMS_SHARE_FLIP", "1".into())])
+            .spawn()
+            .unwrap();
         let out = victim.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
@@ -497,6 +502,7 @@ fn thirty_sigkills_of_a_writer_while_another_keeps_writing() {
         victim.wait().unwrap();
         reader.join().unwrap();
         acked.extend(rx.try_iter().filter(|l| l.contains("LOG:")));
+        files.insert(std::fs::metadata(&path).unwrap().ino());
     }
     std::fs::write(&stop, b"").unwrap();
     let status = survivor.wait().unwrap();
@@ -513,6 +519,9 @@ fn thirty_sigkills_of_a_writer_while_another_keeps_writing() {
         .collect();
 
     let store = open(&path, PASS).unwrap_or_else(|e| panic!("a fresh open fails: {e}"));
+    let names = std::fs::read_dir(&dir.0).unwrap().count();
+    // The store, its lock file, the stop file, and at most a killed compaction's temporary.
+    assert!(names <= 4, "{names} files beside the store");
     let mut checked = 0;
     for line in acked.iter().chain(survivor_acked.iter().copied()) {
         let w: Vec<&str> = line.split(' ').collect();
@@ -532,9 +541,10 @@ fn thirty_sigkills_of_a_writer_while_another_keeps_writing() {
     }
     eprintln!(
         "crash loop: 30 SIGKILLs; {} acknowledged by the victims, {} by the survivor, all \
-         present in a fresh open; {:.1} s",
+         present in a fresh open; {} store files seen (compactions); {:.1} s",
         acked.len(),
         survivor_acked.len(),
+        files.len(),
         started.elapsed().as_secs_f64()
     );
     assert!(checked > 60, "too few acknowledgements to mean anything");
@@ -542,13 +552,20 @@ fn thirty_sigkills_of_a_writer_while_another_keeps_writing() {
 
 /// The writer child: create a key, disable it, name it, read another key; log each change
 /// once its call returned. Every error is logged as ERROR (the survivor must have none).
-fn writer_child(store: &Store, stop: Option<PathBuf>) {
+fn writer_child(store: &Store, stop: Option<PathBuf>, flip: bool) {
     let me = std::process::id();
     let mut i = 0u64;
     while stop.as_ref().is_none_or(|s| !s.exists()) {
         let step = (|| -> akms::Result<()> {
             let (k, v) = store.create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)?;
             println!("LOG: KEY {k} {v}");
+            if flip && i % 4 == 1 {
+                // Dead changes: a compaction after a change follows (DEAD_BEFORE_COMPACTING).
+                for _ in 0..150 {
+                    store.disable_key(&k)?;
+                    store.enable_key(&k)?;
+                }
+            }
             if i.is_multiple_of(2) {
                 store.disable_key(&k)?;
                 println!("LOG: DISABLED {k}");
@@ -654,6 +671,7 @@ fn child() {
             writer_child(
                 &store,
                 std::env::var_os("AKMS_SHARE_STOP").map(PathBuf::from),
+                std::env::var_os("AKMS_SHARE_FLIP").is_some(),
             );
         }
         "server" => server_child(&store),

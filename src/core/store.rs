@@ -131,14 +131,19 @@ impl Store {
     }
 
     /// Before each call: catches up with the changes other openers of the store committed
-    /// (one atomic load when there are none).
+    /// (one atomic load when there are none). If the medium cannot be read (`Io`: a database
+    /// out of reach), the call goes on with the last state seen; a change would then fail in
+    /// its own catch-up. Damage (`Corrupt`) fails the call.
     pub(crate) fn refresh(&self) -> Result<()> {
         if let Some(journal) = &self.shared.journal {
             if journal.stale() {
                 let mut state = self.shared.state.write();
                 let caught_up = journal.catch_up(&mut state);
                 self.changed(&state);
-                caught_up?;
+                match caught_up {
+                    Err(Error::Io(_)) => {}
+                    other => other?,
+                }
             }
         }
         Ok(())

@@ -66,6 +66,10 @@ impl FileMedium {
                 path.display()
             )));
         }
+        // Every opener must agree on the lock file, and a compaction must replace the file
+        // itself: through a symbolic link (or another spelling of the path) both go beside the
+        // real file.
+        let path = &real_path(path)?;
         let lock = open_lock(path)?;
         {
             let _section = lock_section(&lock, path)?;
@@ -445,6 +449,27 @@ fn lock_section(lock: &File, path: &Path) -> Result<Section> {
     held.lock()
         .map_err(|e| io_error("locking the lock file of", path, &e))?;
     Ok(Section(held))
+}
+
+/// The absolute path of the file `path` names, symbolic links resolved (of its directory, if
+/// the file does not exist yet).
+fn real_path(path: &Path) -> Result<PathBuf> {
+    match std::fs::canonicalize(path) {
+        Ok(real) => Ok(real),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let name = path
+                .file_name()
+                .ok_or_else(|| Error::Io(format!("store file {} has no name", path.display())))?;
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            std::fs::canonicalize(dir)
+                .map(|d| d.join(name))
+                .map_err(|e| io_error("finding the directory of", path, &e))
+        }
+        Err(e) => Err(io_error("finding", path, &e)),
+    }
 }
 
 /// `path` with `suffix` appended to its file name.

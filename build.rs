@@ -1,13 +1,15 @@
-//! Generates `include/akms.h` from the C ABI in `src/ffi/` with cbindgen.
+//! Generates `include/akms.h` from the C ABI in `src/ffi/` with cbindgen, and gives the shared
+//! library its SONAME.
 //!
 //! The header is committed; CI checks that a build leaves it unchanged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+    soname(&crate_dir);
     let config =
         cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let header = crate_dir.join("include").join("akms.h");
@@ -45,5 +47,43 @@ fn main() {
             bindings.write_to_file(&header);
         }
         Err(e) => panic!("cbindgen could not generate include/akms.h: {e}"),
+    }
+}
+
+/// Links `libakms.so` with the SONAME `libakms.so.<ABI>` (ABI = `AKMS_ABI_VERSION` of
+/// `src/ffi/version.rs`, what `akms_abi_version()` returns), which `make install` installs it
+/// as. Programs linked against it then need `libakms.so.<ABI>` at run time, so a link of that
+/// name to `libakms.so` is made beside the library in `target/<profile>/` as well.
+///
+/// No export list is needed: rustc already links a cdylib with a version script that exports
+/// only its `#[no_mangle]` functions (all `akms_*`; `make test-install` checks with nm), and a
+/// second version script cannot be combined with it.
+fn soname(crate_dir: &Path) {
+    println!("cargo:rerun-if-changed=src/ffi/version.rs");
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
+    let version =
+        std::fs::read_to_string(crate_dir.join("src/ffi/version.rs")).expect("src/ffi/version.rs");
+    let abi: u32 = version
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("pub const AKMS_ABI_VERSION: u32 = ")?
+                .strip_suffix(';')?
+                .parse()
+                .ok()
+        })
+        .expect("src/ffi/version.rs defines AKMS_ABI_VERSION");
+    let name = format!("libakms.so.{abi}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
+    // OUT_DIR is <target>/[<triple>/]<profile>/build/akms-<hash>/out.
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    if let Some(profile_dir) = out_dir.ancestors().nth(3) {
+        let link = profile_dir.join(&name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            // Best effort: a read-only target directory only loses the convenience link.
+            let _ = std::os::unix::fs::symlink("libakms.so", &link);
+        }
     }
 }

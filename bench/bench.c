@@ -21,10 +21,16 @@
  * ("per-CPU-second": 1.0 means the threads do not slow each other down, however busy the
  * machine is).
  *
+ * EC_P256K also runs against libsecp256k1 called directly (libsecp256k1.c, the same C code
+ * akms links), in alternating rounds with akms and OpenSSL, and the pieces akms adds per call
+ * (the call without the cryptography, DER encoding and parsing, high-S normalization) are
+ * timed one by one, in nanoseconds.
+ *
  * Sign and verify take 32-byte digests (AKMS_MESSAGE_DIGEST; EVP_PKEY_sign on the digest).
  * Plaintexts are 32 bytes. These are measurements, not tests: nothing here fails on a number.
  *
- * Usage: bench [-t seconds-per-run] [-r rounds] [-f filter-substring] [-T] (-T: threads only)
+ * Usage: bench [-t seconds-per-run] [-r rounds] [-f filter-substring] [-T | -C | -S]
+ * (-T: threads only, -C: the comparison only, -S: the libsecp256k1 table only)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -41,9 +47,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "akms.h"
+#include "libsecp256k1.h"
 
 static double run_seconds = 0.25;
 static int rounds = 5;
@@ -133,6 +141,7 @@ typedef struct {
     akms_bytes akms_out;             /* akms's signature or ciphertext */
     uint8_t ossl_out[512];           /* OpenSSL's signature or ciphertext */
     size_t ossl_out_len;
+    secp_direct *secp;               /* libsecp256k1 directly (EC_P256K table only) */
 } bench_case;
 
 static EVP_PKEY *ossl_keygen(const spec_info *s) {
@@ -261,6 +270,7 @@ static void setup_case(bench_case *bc, const row *r, akms_store *store) {
 }
 
 static void free_case(bench_case *bc) {
+    secp_direct_free(bc->secp);
     akms_bytes_free(&bc->akms_out);
     akms_string_free(bc->key_id);
     akms_string_free(bc->version_id);
@@ -341,6 +351,167 @@ static void compare(akms_store *store) {
     }
 }
 
+/* ---- EC_P256K: akms against libsecp256k1 directly ---------------------------------------- */
+
+static int direct_sign(bench_case *bc) { return secp_direct_sign(bc->secp); }
+static int direct_sign_der(bench_case *bc) { return secp_direct_sign_der(bc->secp); }
+static int direct_verify(bench_case *bc) { return secp_direct_verify(bc->secp); }
+static int direct_verify_der(bench_case *bc) { return secp_direct_verify_der(bc->secp); }
+static int direct_der_encode(bench_case *bc) { return secp_direct_der_encode(bc->secp); }
+static int direct_der_parse(bench_case *bc) { return secp_direct_der_parse(bc->secp); }
+static int direct_normalize(bench_case *bc) { return secp_direct_normalize(bc->secp); }
+
+/* akms_asymmetric_verify of a 2-byte non-signature: the whole call (argument checks, the key
+ * looked up under the read lock, the audit record, the answer written) with no cryptography. */
+static int akms_verify_nothing(bench_case *bc) {
+    static const uint8_t not_a_signature[2] = {0x30, 0x00};
+    bool valid = true;
+    akms_status s = akms_asymmetric_verify(bc->store, bc->key_id, bc->version_id, AKMS_ALG_ECDSA_SHA_256,
+                                           AKMS_MESSAGE_DIGEST, bc->input, 32, not_a_signature, 2, &valid);
+    return s == AKMS_OK && !valid;
+}
+
+/* The same call followed by a direct verify: against the direct verify alone, what the call
+ * costs with the caches as the cryptography leaves them (libsecp256k1's verify tables alone are
+ * 1 MiB, larger than this machine's L2). */
+static int nothing_then_direct_verify(bench_case *bc) {
+    return akms_verify_nothing(bc) && secp_direct_verify_der(bc->secp);
+}
+
+/* Nanoseconds per call of a cheap `op`: batches of 1000 between clock reads, median of rounds. */
+static double ns_per_call(int (*op)(bench_case *), bench_case *bc) {
+    double v[64];
+    int n = rounds < 64 ? rounds : 64;
+    for (int k = 0; k < n; k++) {
+        long calls = 0;
+        double start = now(), end = start + run_seconds / 4, t;
+        do {
+            for (int i = 0; i < 1000; i++)
+                if (!op(bc)) die("operation during timing");
+            calls += 1000;
+        } while ((t = now()) < end);
+        v[k] = (t - start) * 1e9 / (double)calls;
+    }
+    return median(v, n);
+}
+
+/* Operations per second of this thread's CPU time, over a fifth of run_seconds: on a machine
+ * shared with other work, CPU time is what a busy moment changes least, and short slices in
+ * many alternating rounds put the two sides of a ratio close together in time. */
+static double cpu_rate(int (*op)(bench_case *), bench_case *bc) {
+    long n = 0;
+    double cpu = thread_cpu(), end = now() + run_seconds / 5;
+    do {
+        if (!op(bc)) die("operation during timing");
+        n++;
+    } while (now() < end);
+    return (double)n / (thread_cpu() - cpu);
+}
+
+/* The row's case on one key for akms and libsecp256k1: a random secret imported into akms as
+ * PKCS#8 (SEC1 ECPrivateKey without the optional public key) and given to libsecp256k1, so that
+ * both sides sign the same digest with the same key and verify the same signature (RFC 6979
+ * makes it the same bytes on both sides; verification time depends on the signature). */
+static void secp_setup(bench_case *bc, const row *r, akms_store *store) {
+    setup_case(bc, r, store);
+    static const uint8_t pkcs8_head[] = {0x30, 0x3e, 0x02, 0x01, 0x00, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                         0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a, 0x04,
+                                         0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20};
+    uint8_t pkcs8[sizeof pkcs8_head + 32], seed[32];
+    memcpy(pkcs8, pkcs8_head, sizeof pkcs8_head);
+    uint8_t *key = pkcs8 + sizeof pkcs8_head;
+    if (RAND_bytes(key, 32) != 1 || RAND_bytes(seed, 32) != 1) die("RAND_bytes");
+    bc->secp = secp_direct_new(key, bc->input, seed);
+    if (!bc->secp) die("libsecp256k1 setup");
+    akms_string_free(bc->key_id);
+    akms_string_free(bc->version_id);
+    if (akms_import_key(store, AKMS_KEY_USAGE_SIGN_VERIFY, pkcs8, sizeof pkcs8, "bench", &bc->key_id,
+                        &bc->version_id) != AKMS_OK)
+        die("akms_import_key");
+    OPENSSL_cleanse(pkcs8, sizeof pkcs8);
+    akms_bytes_free(&bc->akms_out);
+    if (akms_asymmetric_sign(store, bc->key_id, bc->version_id, AKMS_ALG_ECDSA_SHA_256, AKMS_MESSAGE_DIGEST,
+                             bc->input, 32, &bc->akms_out) != AKMS_OK)
+        die("akms_asymmetric_sign");
+    size_t len;
+    const uint8_t *der = secp_direct_der(bc->secp, &len);
+    if (len != bc->akms_out.len || memcmp(der, bc->akms_out.data, len) != 0)
+        die("the same signature from akms and libsecp256k1");
+    if (!akms_op(bc)) die("akms operation");
+}
+
+static void secp_compare(akms_store *store) {
+    printf("\nEC_P256K, ECDSA_SHA_256: akms through the C ABI against libsecp256k1 called directly "
+           "(the same C code akms links) and OpenSSL; ops per CPU-second, %d alternating rounds of "
+           "%.2f s\n\n", rounds < 64 ? 5 * rounds : 320, run_seconds / 5);
+    printf("| op | akms ops/s | libsecp256k1 direct ops/s | akms / direct | direct + DER ops/s | "
+           "akms / (direct + DER) | OpenSSL ctx/op ops/s | akms / OpenSSL | akms − direct, ns/op |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    const row *found[2] = {NULL, NULL};
+    for (size_t i = 0; i < NROWS; i++)
+        if (ROWS[i].spec->spec == AKMS_KEY_SPEC_EC_P256K && ROWS[i].op <= OP_VERIFY) found[ROWS[i].op] = &ROWS[i];
+    bench_case pieces;
+    bool have_pieces = false;
+    for (int j = 0; j < 2; j++) {
+        const row *r = found[j];
+        if (!r || !selected(r)) continue;
+        bench_case bc;
+        secp_setup(&bc, r, store);
+        int (*direct)(bench_case *) = r->op == OP_SIGN ? direct_sign : direct_verify;
+        int (*direct_der)(bench_case *) = r->op == OP_SIGN ? direct_sign_der : direct_verify_der;
+        double a[320], d[320], dd[320], o[320], rd[320], rdd[320], ro[320], ns[320];
+        int n = rounds < 64 ? 5 * rounds : 320;
+        for (int k = 0; k < n; k++) {
+            if (k % 2 == 0) {
+                a[k] = cpu_rate(akms_op, &bc);
+                d[k] = cpu_rate(direct, &bc);
+                dd[k] = cpu_rate(direct_der, &bc);
+                o[k] = cpu_rate(ossl_op_fresh, &bc);
+            } else {
+                o[k] = cpu_rate(ossl_op_fresh, &bc);
+                dd[k] = cpu_rate(direct_der, &bc);
+                d[k] = cpu_rate(direct, &bc);
+                a[k] = cpu_rate(akms_op, &bc);
+            }
+            rd[k] = a[k] / d[k];
+            rdd[k] = a[k] / dd[k];
+            ro[k] = a[k] / o[k];
+            ns[k] = 1e9 / a[k] - 1e9 / d[k];
+        }
+        printf("| %s | %.0f | %.0f | %.3f | %.0f | %.3f | %.0f | %.2f | %.0f |\n", OP_NAMES[r->op], median(a, n),
+               median(d, n), median(rd, n), median(dd, n), median(rdd, n), median(o, n), median(ro, n),
+               median(ns, n));
+        fflush(stdout);
+        if (!have_pieces) {
+            pieces = bc;
+            have_pieces = true;
+        } else {
+            free_case(&bc);
+        }
+    }
+    if (!have_pieces) return;
+    printf("\n| what akms adds per EC_P256K call | ns/call |\n|---|---:|\n");
+    printf("| the call without cryptography (akms_asymmetric_verify of a 2-byte non-signature) | %.0f |\n",
+           ns_per_call(akms_verify_nothing, &pieces));
+    printf("| DER encoding (secp256k1_ecdsa_signature_serialize_der), sign | %.0f |\n",
+           ns_per_call(direct_der_encode, &pieces));
+    printf("| strict DER parsing (secp256k1_ecdsa_signature_parse_der), verify | %.0f |\n",
+           ns_per_call(direct_der_parse, &pieces));
+    printf("| high-S normalization (secp256k1_ecdsa_signature_normalize), verify | %.0f |\n",
+           ns_per_call(direct_normalize, &pieces));
+    double cold[320];
+    int n = rounds < 64 ? 5 * rounds : 320;
+    for (int k = 0; k < n; k++) {
+        double with = cpu_rate(nothing_then_direct_verify, &pieces);
+        double without = cpu_rate(direct_verify_der, &pieces);
+        cold[k] = 1e9 / with - 1e9 / without;
+    }
+    printf("| the call without cryptography, between verifications (caches as a verify leaves them) | %.0f |\n",
+           median(cold, n));
+    fflush(stdout);
+    free_case(&pieces);
+}
+
 /* ---- 1 vs 2 threads on one key ------------------------------------------------------------- */
 
 typedef struct {
@@ -407,15 +578,16 @@ static void scaling(akms_store *store) {
 }
 
 int main(int argc, char **argv) {
-    bool threads_only = false, compare_only = false;
+    bool threads_only = false, compare_only = false, secp_only = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) run_seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) filter = argv[++i];
         else if (strcmp(argv[i], "-T") == 0) threads_only = true;
         else if (strcmp(argv[i], "-C") == 0) compare_only = true;
+        else if (strcmp(argv[i], "-S") == 0) secp_only = true;
         else {
-            fprintf(stderr, "usage: %s [-t seconds-per-run] [-r rounds] [-f filter] [-T | -C]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-t seconds-per-run] [-r rounds] [-f filter] [-T | -C | -S]\n", argv[0]);
             return 2;
         }
     }
@@ -425,8 +597,9 @@ int main(int argc, char **argv) {
     if (akms_store_new(&store) != AKMS_OK) die("akms_store_new");
     printf("akms %s vs %s; %.2f s per run, %d alternating rounds, medians\n\n", akms_version(),
            OpenSSL_version(OPENSSL_VERSION), run_seconds, rounds);
-    if (!threads_only) compare(store);
-    if (!compare_only) scaling(store);
+    if (!threads_only && !secp_only) compare(store);
+    if (!threads_only) secp_compare(store);
+    if (!compare_only && !secp_only) scaling(store);
     akms_store_free(store);
     return 0;
 }

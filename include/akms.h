@@ -148,6 +148,8 @@ typedef struct akms_bytes {
  * several threads at once: it must be thread-safe. It must not unwind or `longjmp` out (catch
  * C++ exceptions inside it). It may call akms (no lock is held); those calls, made from inside
  * the callback, are not themselves audited. It must not change the callback of its own store.
+ * It may free any handle, also the one whose call it reports (that call is complete) and the
+ * store's last one (the callback is then released after it returns).
  */
 typedef void (*akms_audit_fn)(void *user_data, const char *event_json);
 
@@ -232,7 +234,9 @@ const char *akms_status_name(akms_status status);
  * The detail message of the last call that failed on this thread, or `""` if none has.
  *
  * The string belongs to akms and stays valid until the next failing call on the same thread:
- * copy it, never free it. Read it on the thread that made the failing call.
+ * copy it, never free it. Read it on the thread that made the failing call. While the thread
+ * is exiting (from a pthread TLS-key destructor, say) the message may be unavailable: then it
+ * is `""`, and calls still return their status.
  */
 const char *akms_last_error_message(void);
 
@@ -640,11 +644,18 @@ akms_status akms_generate_csr(struct akms_store *store,
  * `{"Principal": "billing-service", "Statement": [{"Effect": "Allow" | "Deny",
  * "Action": ["kms:AsymmetricSign", "kms:Get*", ...], "Resource": ["key/<key-id>",
  * "alias/<name>", "*", ...]}]}`. `Action` and `Resource` take a string or a list; `*`
- * matches any run of characters. A resource `alias/...` matches the key the alias names at
- * the time of the call; calls that name no key (CreateKey, ImportKey, ListKeys, Restrict)
- * match only `*`. Default deny; an explicit Deny wins. A denied call is
- * `AKMS_ERR_ACCESS_DENIED`, its message naming the action and the resource. `Principal`
- * (optional; else the parent's, else `""`) is reported in audit events.
+ * matches any run of characters. A resource is exactly `*`, `key/<pattern>` or
+ * `alias/<pattern>` (a key pattern is taken in lowercase, as key ids are); anything else
+ * (a `keys/` or `KEY/` prefix, a leading space, an ARN, a pattern no key id or alias could
+ * match) makes the policy invalid, in an Allow as in a Deny. A resource `alias/...` matches the key the alias
+ * names when the call takes effect; calls that name no key (CreateKey, ImportKey, ListKeys,
+ * Restrict) match only `*`. Default deny; an explicit Deny wins. A denied call is
+ * `AKMS_ERR_ACCESS_DENIED`, its message naming the action and the resource.
+ *
+ * `Principal` is reported in audit events. Restricting the unrestricted handle (principal
+ * `""`) needs a non-empty `Principal`; restricting a restricted handle gives the principal
+ * `<parent's>/<policy's>`, or the parent's when the policy names none (or `""`), so that no
+ * handle can speak for another.
  *
  * This call is itself the action `kms:Restrict`, which a restricted `store` must be allowed
  * on resource `*`.
@@ -652,7 +663,8 @@ akms_status akms_generate_csr(struct akms_store *store,
  * On `AKMS_OK`, `*out` is a new handle, freed with `akms_store_free` without affecting any
  * other handle (the keys live while any handle on them does).
  * Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL argument, or an invalid policy: the message names
- * the bad field), `AKMS_ERR_ACCESS_DENIED`.
+ * the bad field; also a policy without `Principal` given to the unrestricted handle),
+ * `AKMS_ERR_ACCESS_DENIED`.
  *
  * # Safety
  * Pointers are NULL or valid as described; `policy_json` is NUL-terminated.
@@ -672,8 +684,9 @@ akms_status akms_store_restrict(struct akms_store *store,
  * reaching a key), delivered after the call from the calling thread with no lock held.
  * Event JSON fields: `EventTime` (RFC 3339 UTC, milliseconds), `RequestId` (UUID),
  * `Principal` (`""` for the unrestricted handle), `Operation`, `KeyId`, `KeyVersionId` and
- * `Alias` where the call named them, `Algorithm` where it had one, and `Status` (e.g.
- * `"AKMS_OK"`). Never plaintext, digests, signatures or key material. Setting the callback
+ * `Alias` where the call named them (CreateKey, CreateKeyVersion, ImportKey and
+ * ImportKeyVersion give the new version's `KeyVersionId`), `Algorithm` where it had one, and
+ * `Status` (e.g. `"AKMS_OK"`). Never plaintext, digests, signatures or key material. Setting the callback
  * is not itself an audited call.
  *
  * `fn` and `user_data` must stay valid until the callback is replaced or the last handle on

@@ -428,3 +428,111 @@ fn last_error_is_per_thread() {
     let there = std::thread::spawn(last_error).join().unwrap();
     assert_eq!(there, "", "a fresh thread has no last error");
 }
+
+/// A failing call made while a thread exits, after the thread's last-error slot is destroyed
+/// (issue 12, item 2), returns its status and leaves `akms_last_error_message` a valid string.
+/// Thread-local destructors run last-registered first, so `LATE`, touched before akms's slot
+/// exists, is dropped after that slot is gone. The failure before the fix was an abort.
+#[test]
+fn a_failing_call_during_thread_teardown_returns_its_status() {
+    struct Late(std::sync::mpsc::Sender<(akms_status, String)>, usize);
+    impl Drop for Late {
+        fn drop(&mut self) {
+            let store = self.1 as *mut akms_store;
+            let mut json = null_mut();
+            let name = CString::new("alias/gone-at-exit").unwrap();
+            let st = unsafe { akms_describe_key(store, name.as_ptr(), &mut json) };
+            let message = unsafe { CStr::from_ptr(akms_last_error_message()) }
+                .to_string_lossy()
+                .into_owned();
+            let _ = self.0.send((st, message));
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<Late>> = const { std::cell::RefCell::new(None) };
+    }
+    let fx = fixture(AKMS_KEY_SPEC_EC_P256, AKMS_KEY_USAGE_SIGN_VERIFY);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let store = fx.store as usize;
+    std::thread::spawn(move || {
+        LATE.with(|l| *l.borrow_mut() = Some(Late(tx, store)));
+        // Now the last-error slot exists (registered after LATE, so destroyed before it).
+        let mut json = null_mut();
+        let name = CString::new("alias/missing").unwrap();
+        let st = unsafe { akms_describe_key(store as *mut _, name.as_ptr(), &mut json) };
+        assert_eq!(st, AKMS_ERR_NOT_FOUND);
+        assert!(last_error().contains("alias/missing"));
+    })
+    .join()
+    .unwrap();
+    let (st, message) = rx.recv().expect("the thread-local destructor ran");
+    assert_eq!(st, AKMS_ERR_NOT_FOUND);
+    // The slot is gone by now ("") or, if destructors ran in another order, holds the message.
+    assert!(
+        message.is_empty() || message.contains("alias/gone-at-exit"),
+        "{message}"
+    );
+    drop(fx);
+}
+
+/// Audit events through the C ABI: a callback may free the handle whose call it reports,
+/// even the store's last one (issue 12, item 1; tests/c/test_audit_free.c runs the same under
+/// valgrind); and the calls that create a version report its id.
+#[test]
+fn an_audit_callback_may_free_the_handle_it_reports() {
+    use akms::ffi::audit::akms_store_set_audit_callback;
+    use std::ffi::c_void;
+    struct Seen {
+        handle: *mut akms_store,
+        events: Vec<String>,
+    }
+    unsafe extern "C" fn free_it(user_data: *mut c_void, event: *const c_char) {
+        let seen = unsafe { &mut *(user_data as *mut Seen) };
+        seen.events.push(
+            unsafe { CStr::from_ptr(event) }
+                .to_string_lossy()
+                .into_owned(),
+        );
+        let handle = std::mem::replace(&mut seen.handle, null_mut());
+        unsafe { akms_store_free(handle) };
+    }
+    let mut store = null_mut();
+    assert_eq!(unsafe { akms_store_new(&mut store) }, AKMS_OK);
+    let mut seen = Box::new(Seen {
+        handle: null_mut(),
+        events: Vec::new(),
+    });
+    let seen_ptr = &mut *seen as *mut Seen as *mut c_void;
+    assert_eq!(
+        unsafe { akms_store_set_audit_callback(store, Some(free_it), seen_ptr) },
+        AKMS_OK
+    );
+    let (mut k, mut v) = (null_mut(), null_mut());
+    let st = unsafe {
+        akms_create_key(
+            store,
+            AKMS_KEY_SPEC_EC_P256,
+            AKMS_KEY_USAGE_SIGN_VERIFY,
+            null(),
+            &mut k,
+            &mut v,
+        )
+    };
+    assert_eq!(st, AKMS_OK);
+    let (k, v) = (take_string(k), take_string(v));
+    let event: serde_json::Value = serde_json::from_str(&seen.events[0]).unwrap();
+    assert_eq!(event["Operation"], "CreateKey");
+    assert_eq!(event["KeyId"], k.as_str());
+    assert_eq!(event["KeyVersionId"], v.as_str(), "the new version's id");
+    // Now the callback frees the only handle from the event of a call on it.
+    seen.handle = store;
+    let key = CString::new(k).unwrap();
+    let mut json = null_mut();
+    assert_eq!(
+        unsafe { akms_describe_key(store, key.as_ptr(), &mut json) },
+        AKMS_OK
+    );
+    assert!(take_string(json).contains(key.to_str().unwrap()));
+    assert!(seen.handle.is_null(), "the callback freed the handle");
+    assert_eq!(seen.events.len(), 2);
+}

@@ -439,7 +439,7 @@ fn restricting_again_never_widens() {
     let child = parent
         .restrict(&policy("child", &[("Allow", &["kms:*"], &["*"])]))
         .unwrap();
-    assert_eq!(child.principal(), "child");
+    assert_eq!(child.principal(), "parent/child");
     assert!(child.get_public_key(&k, &v).is_ok());
     assert_eq!(status(child.describe_key(&k)), Status::AccessDenied);
     assert_eq!(
@@ -454,7 +454,7 @@ fn restricting_again_never_widens() {
         .unwrap();
     assert_eq!(
         grandchild.principal(),
-        "child",
+        "parent/child",
         "an absent Principal is inherited"
     );
     assert_eq!(
@@ -506,7 +506,9 @@ fn invalid_policies_are_invalid_argument_naming_the_field() {
         assert!(e.message().contains(field), "{policy}: {e}");
     }
     // An invalid policy is INVALID_ARGUMENT even where Restrict would be denied.
-    let none = root.restrict(r#"{"Statement": []}"#).unwrap();
+    let none = root
+        .restrict(r#"{"Principal": "none", "Statement": []}"#)
+        .unwrap();
     assert_eq!(status(none.restrict("{")), Status::InvalidArgument);
 }
 
@@ -855,7 +857,7 @@ fn events_go_to_the_root_callback_whichever_handle_calls() {
         [
             (String::new(), "Restrict"),
             ("a".to_string(), "Restrict"),
-            ("b".to_string(), "ListKeys"),
+            ("a/b".to_string(), "ListKeys"),
             (String::new(), "ListKeys"),
         ]
     );
@@ -898,4 +900,316 @@ fn remembered_decisions_belong_to_one_handle_and_one_store_state() {
         status(allowed.get_public_key(&k2, &v2)),
         Status::AccessDenied
     );
+}
+
+/// A resource is exactly `*`, `key/<pattern>` or `alias/<pattern>`; anything else is
+/// INVALID_ARGUMENT, in a Deny as in an Allow, instead of a pattern that matches nothing, so a
+/// Deny meant as a safety net cannot silently fail open (issue 12, item 3).
+#[test]
+fn resources_other_than_star_key_or_alias_are_invalid() {
+    let root = Store::new();
+    let (k, v) = root
+        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+        .unwrap();
+    let bad = [
+        "keys/*".to_string(),
+        "KEY/*".to_string(),
+        " key/*".to_string(),
+        "key/* ".to_string(),
+        "Alias/*".to_string(),
+        format!("acs:kms:*:*:key/{k}*"),
+        format!("acs:kms:cn-hangzhou:123:key/{k}"),
+        "**".to_string(),
+        "".to_string(),
+        "key/".to_string(),
+        "alias/".to_string(),
+        "key/not-a-key*".to_string(),
+        "key/1234".to_string(),
+        "alias/team name*".to_string(),
+        "alias/bad name".to_string(),
+    ];
+    for resource in &bad {
+        for effect in ["Allow", "Deny"] {
+            let doc = policy(
+                "p",
+                &[
+                    ("Allow", &["kms:*"], &["*"]),
+                    (effect, &["kms:*"], &[resource.as_str()]),
+                ],
+            );
+            let e = root.restrict(&doc).err().unwrap_or_else(|| {
+                panic!("{effect} on {resource:?} was accepted: it can match nothing")
+            });
+            assert_eq!(e.status(), Status::InvalidArgument, "{resource:?}");
+            assert!(
+                e.message().contains("Statement[1].Resource[0]"),
+                "{resource:?}: {e}"
+            );
+        }
+    }
+    // An uppercase key id names the same (lowercase) key, exactly or in a pattern.
+    let upper = k.to_uppercase();
+    let deny = |resource: &str| {
+        root.restrict(&policy(
+            "p",
+            &[
+                ("Allow", &["kms:*"], &["*"]),
+                ("Deny", &["kms:GetPublicKey"], &[resource]),
+            ],
+        ))
+        .unwrap()
+    };
+    for resource in [
+        format!("key/{upper}"),
+        format!("key/{}*", &upper[..8]),
+        "key/*".to_string(),
+    ] {
+        let h = deny(&resource);
+        assert_eq!(
+            status(h.get_public_key(&k, &v)),
+            Status::AccessDenied,
+            "Deny {resource}"
+        );
+        assert!(h.describe_key(&k).is_ok());
+    }
+    let allow = root
+        .restrict(&policy(
+            "p",
+            &[("Allow", &["kms:GetPublicKey"], &[&format!("key/{upper}")])],
+        ))
+        .unwrap();
+    assert!(allow.get_public_key(&k, &v).is_ok());
+    // Alias patterns keep their case (aliases are case-sensitive).
+    root.create_alias("alias/Team-A", &k).unwrap();
+    let h = deny("alias/Team-*");
+    assert_eq!(status(h.get_public_key(&k, &v)), Status::AccessDenied);
+    let h = deny("alias/team-*");
+    assert!(h.get_public_key(&k, &v).is_ok());
+}
+
+/// No handle can speak for another in the audit trail: the root's restrict must name a
+/// non-empty Principal, and a child of a restricted handle is `<parent>/<child>` (or the
+/// parent's when its policy names none) (issue 12, item 4).
+#[test]
+fn principals_cannot_be_spoofed() {
+    let root = Store::new();
+    let events = collect(&root);
+    let all: &[(&str, &[&str], &[&str])] = &[("Allow", &["kms:*"], &["*"])];
+    for doc in [
+        r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#.to_string(),
+        policy("", all),
+        r#"{"Principal": null, "Statement": []}"#.to_string(),
+    ] {
+        let e = root.restrict(&doc).err().expect(&doc);
+        assert_eq!(e.status(), Status::InvalidArgument, "{doc}");
+        assert!(e.message().contains("Principal"), "{doc}: {e}");
+    }
+    let billing = root.restrict(&policy("billing", all)).unwrap();
+    assert_eq!(billing.principal(), "billing");
+    // A child naming the root's "" (none), another service, or a path, stays under billing.
+    let same = billing.restrict(&policy("", all)).unwrap();
+    assert_eq!(same.principal(), "billing");
+    let absent = billing
+        .restrict(r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#)
+        .unwrap();
+    assert_eq!(absent.principal(), "billing");
+    let other = billing.restrict(&policy("payroll", all)).unwrap();
+    assert_eq!(other.principal(), "billing/payroll");
+    let deeper = other.restrict(&policy("../root", all)).unwrap();
+    assert_eq!(deeper.principal(), "billing/payroll/../root");
+    events.lock().unwrap().clear();
+    for h in [&root, &billing, &same, &absent, &other, &deeper] {
+        h.list_keys().unwrap();
+    }
+    let got: Vec<String> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.principal.clone())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "",
+            "billing",
+            "billing",
+            "billing",
+            "billing/payroll",
+            "billing/payroll/../root"
+        ]
+    );
+    assert!(got[1..].iter().all(|p| p.starts_with("billing")));
+}
+
+/// The four calls that create a version report the new version's id in their event
+/// (`KeyVersionId`), through the root and through a restricted handle; a failed one does not.
+#[test]
+fn events_of_calls_that_create_a_version_carry_its_id() {
+    let root = Store::new();
+    let events = collect(&root);
+    let h = root
+        .restrict(&policy("maker", &[("Allow", &["kms:*"], &["*"])]))
+        .unwrap();
+    for store in [&root, &h] {
+        events.lock().unwrap().clear();
+        let (k1, v1) = store
+            .create_key(KeySpec::EcSm2, KeyUsage::SignVerify, None)
+            .unwrap();
+        let v2 = store.create_key_version(&k1).unwrap();
+        let (k2, v3) = store
+            .import_key(KeyUsage::SignVerify, &sm2_pkcs8(), None)
+            .unwrap();
+        let v4 = store.import_key_version(&k1, &sm2_pkcs8()).unwrap();
+        root.disable_key(&k1).unwrap();
+        assert_eq!(status(store.create_key_version(&k1)), Status::InvalidState);
+        let got: Vec<_> = events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| (e.operation, e.key_id.clone(), e.key_version_id.clone()))
+            .collect();
+        let s = |x: &String| Some(x.clone());
+        assert_eq!(
+            got,
+            [
+                ("CreateKey", s(&k1), s(&v1)),
+                ("CreateKeyVersion", s(&k1), s(&v2)),
+                ("ImportKey", s(&k2), s(&v3)),
+                ("ImportKeyVersion", s(&k1), s(&v4)),
+                ("DisableKey", s(&k1), None),
+                ("CreateKeyVersion", s(&k1), None),
+            ]
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&events.lock().unwrap()[1].to_json()).unwrap();
+        assert_eq!(json["KeyVersionId"], v2.as_str());
+    }
+}
+
+/// What the root does to the key while a restricted handle's new version is being made.
+#[derive(Clone, Copy, Debug)]
+enum Meanwhile {
+    /// `alias/team`, the handle's only right, moves from key A to key B.
+    MoveAlias,
+    /// `alias/frozen`, which a Deny names, is put on key A.
+    AddDeniedAlias,
+}
+
+/// A call is authorized against the state in which it takes effect (issue 12, item 5): if the
+/// alias that granted CreateKeyVersion / ImportKeyVersion moves away from the key, or a Deny
+/// starts to match it, while the new key pair is made or read (no lock held), the call is
+/// ACCESS_DENIED and adds nothing.
+///
+/// The race is forced deterministically: the store's clock is the test's, and on its k-th
+/// reading during the call (k = 1, 2, ...: each point where the call reads the time, between
+/// lookups, authorization, key generation and the write) the root changes the key. For each k
+/// the outcome must be consistent with one order of the two: a version is added to A only if
+/// it was there before the root's change, and a change between authorization and the write
+/// (which some k hits) is ACCESS_DENIED.
+#[test]
+fn a_new_version_is_authorized_again_when_it_is_added() {
+    type Hook = Box<dyn FnOnce() + Send>;
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let trigger = Arc::new(std::sync::atomic::AtomicUsize::new(usize::MAX));
+    let hook: Arc<Mutex<Option<Hook>>> = Arc::new(Mutex::new(None));
+    let clock = {
+        let (reads, trigger, hook) = (reads.clone(), trigger.clone(), hook.clone());
+        akms::core::clock::Clock::from_fn(move || {
+            let n = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if n == trigger.load(std::sync::atomic::Ordering::SeqCst) {
+                let action = hook.lock().unwrap().take();
+                if let Some(action) = action {
+                    action();
+                }
+            }
+            1_795_000_000_000
+        })
+    };
+    let root = Store::with_clock(clock);
+    for op in ["CreateKeyVersion", "ImportKeyVersion"] {
+        // The clock readings at which moving the alias hit the window between authorization
+        // and the write (an earlier move is authorized against the alias's new key).
+        let mut window = Vec::new();
+        for meanwhile in [Meanwhile::MoveAlias, Meanwhile::AddDeniedAlias] {
+            let mut tried = 0;
+            for k in 1.. {
+                let (a, _) = root
+                    .create_key(KeySpec::EcSm2, KeyUsage::SignVerify, None)
+                    .unwrap();
+                let (b, _) = root
+                    .create_key(KeySpec::EcSm2, KeyUsage::SignVerify, None)
+                    .unwrap();
+                let alias = format!("alias/team-{op}-{meanwhile:?}-{k}");
+                root.create_alias(&alias, &a).unwrap();
+                let frozen = format!("alias/frozen-{op}-{meanwhile:?}-{k}");
+                let action = format!("kms:{op}");
+                let h = root
+                    .restrict(&policy(
+                        "team",
+                        &[
+                            ("Allow", &[action.as_str()], &[alias.as_str()]),
+                            ("Deny", &["kms:*"], &[frozen.as_str()]),
+                        ],
+                    ))
+                    .unwrap();
+                let count = |key: &str| root.list_key_versions(key).unwrap().len();
+                let (a_before, b_before) = (count(&a), count(&b));
+                let a_at_change = Arc::new(Mutex::new(None));
+                let action: Hook = {
+                    let (root, a, b, alias, frozen, seen) = (
+                        root.clone(),
+                        a.clone(),
+                        b.clone(),
+                        alias.clone(),
+                        frozen.clone(),
+                        a_at_change.clone(),
+                    );
+                    Box::new(move || {
+                        *seen.lock().unwrap() = Some(root.list_key_versions(&a).unwrap().len());
+                        match meanwhile {
+                            Meanwhile::MoveAlias => root.update_alias(&alias, &b).unwrap(),
+                            Meanwhile::AddDeniedAlias => root.create_alias(&frozen, &a).unwrap(),
+                        }
+                    })
+                };
+                *hook.lock().unwrap() = Some(action);
+                let pkcs8 = sm2_pkcs8();
+                trigger.store(
+                    reads.load(std::sync::atomic::Ordering::SeqCst) + k,
+                    std::sync::atomic::Ordering::SeqCst,
+                );
+                let result = match op {
+                    "CreateKeyVersion" => h.create_key_version(&alias),
+                    _ => h.import_key_version(&alias, &pkcs8),
+                };
+                trigger.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+                if hook.lock().unwrap().take().is_some() {
+                    // The call read the clock fewer than k times: every point has been tried.
+                    break;
+                }
+                tried = k;
+                let a_at_change = a_at_change.lock().unwrap().expect("the change ran");
+                let (a_after, b_after) = (count(&a), count(&b));
+                let what = format!("{op}, {meanwhile:?} at clock reading {k}: {result:?}");
+                assert!(
+                    a_after == a_at_change,
+                    "{what}: a version was added to {a} after the right to it was withdrawn"
+                );
+                match &result {
+                    Ok(_) => assert_eq!(a_after + b_after, a_before + b_before + 1, "{what}"),
+                    Err(e) => {
+                        assert_eq!(e.status(), Status::AccessDenied, "{what}");
+                        assert_eq!((a_after, b_after), (a_before, b_before), "{what}");
+                        if matches!(meanwhile, Meanwhile::MoveAlias) {
+                            window.push(k);
+                        }
+                    }
+                }
+            }
+            assert!(
+                !window.is_empty() && window.iter().all(|&k| k <= tried),
+                "{op}, {meanwhile:?}: no clock reading fell between authorization and the write"
+            );
+        }
+    }
 }

@@ -16,8 +16,6 @@
 package akms
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -lakms -Wl,-rpath,${SRCDIR}/../../target/release
 #include "akmsgo.h"
 */
 import "C"

@@ -40,68 +40,88 @@ type AuditEvent struct {
 }
 
 // SetAuditCallback makes fn receive the audit event of every later call on s
-// and on the handles restricted from it; nil removes the callback.
+// and on the handles restricted from it; nil removes the callback. Events
+// keep coming for every handle of the store as long as any of them is open:
+// closing s, or dropping it, does not stop those of its restricted handles.
 //
 // fn runs on the goroutine that made the call, after the library has done
 // the call's work and before the method returns. It may call methods of s
-// (even Close). A panic in fn propagates to the caller of that method.
-// Only an unrestricted store may set the callback (a handle made by Restrict
-// gets ErrAccessDenied). Calls the binding refuses before they reach the
-// library (on a closed store, or with a NUL byte in a string) have no event.
+// (even Close, or SetAuditCallback). A panic in fn propagates to the caller
+// of that method. Only an unrestricted store may set the callback (a handle
+// made by Restrict gets ErrAccessDenied, and the callback stays as it was).
+// Calls the binding refuses before they reach the library (on a closed
+// store, or with a NUL byte in a string) have no event.
 func (s *Store) SetAuditCallback(fn func(AuditEvent)) error {
 	h, err := s.acquire()
 	if err != nil {
 		return err
 	}
 	defer s.release()
-	t, id := s.auditTarget()
-	if fn == nil {
-		t.fn.Store(nil)
-		id = 0
-	} else {
-		t.fn.Store(&fn)
+	a := s.native.audit
+	var id uintptr
+	var newFn *func(AuditEvent)
+	if fn != nil {
+		id, newFn = a.id, &fn
 	}
-	return check(C.akmsgo_set_audit_callback(h, C.uintptr_t(id)))
+	if s.native.restricted {
+		// The library refuses it; the family's callback is left alone, so
+		// that no event goes to fn in the meantime.
+		return check(C.akmsgo_set_audit_callback(h, C.uintptr_t(id)))
+	}
+	// The slot's function is set before the library starts calling it and
+	// restored if the library refuses; the lock keeps two calls from
+	// interleaving. It is released before check delivers this call's events,
+	// so that the callback may itself call SetAuditCallback.
+	a.mu.Lock()
+	old := a.fn.Swap(newFn)
+	r := C.akmsgo_set_audit_callback(h, C.uintptr_t(id))
+	if r.status != C.AKMS_OK {
+		a.fn.Store(old)
+	}
+	a.mu.Unlock()
+	return check(r)
 }
 
 // How events reach Go: the C callback (akmsgo_audit_trampoline) queues each
 // event with its user_data, a slot id, and the wrapper returns the queue with
 // the call's result (see akmsgo.h); check hands it to deliverAuditEvents. The
-// slot id is a number, not a Go pointer: each Store gets its own, never
-// reused, registered here until its C handle is freed. An event for an
-// unknown slot (from a restricted handle still in use after the store it came
-// from was closed) is dropped.
+// slot id is a number, not a Go pointer. A store family (an unrestricted
+// store and every handle restricted from it, which the library sends to one
+// callback) shares one slot, never reused, registered here while any handle
+// of the family has its C handle: each native holds one reference.
 
-type auditTarget struct {
-	fn atomic.Pointer[func(AuditEvent)]
+// auditSlot is the audit callback of one store family.
+type auditSlot struct {
+	id   uintptr      // user_data given to the library, key in auditSlots
+	refs atomic.Int64 // natives of the family whose C handle is not yet freed
+	mu   sync.Mutex   // serializes SetAuditCallback
+	fn   atomic.Pointer[func(AuditEvent)]
 }
 
 var (
-	auditTargets sync.Map // uintptr -> *auditTarget
-	lastAuditID  atomic.Uintptr
+	auditSlots    sync.Map // uintptr -> *auditSlot
+	lastAuditSlot atomic.Uintptr
 )
 
-// auditTarget returns the store's slot and its id, registering it on first use.
-func (s *Store) auditTarget() (*auditTarget, uintptr) {
-	n := s.native
-	if id := n.auditID.Load(); id != 0 {
-		t, _ := auditTargets.Load(id)
-		return t.(*auditTarget), id
-	}
-	id := lastAuditID.Add(1)
-	auditTargets.Store(id, &auditTarget{})
-	if !n.auditID.CompareAndSwap(0, id) {
-		auditTargets.Delete(id) // another goroutine registered first
-		id = n.auditID.Load()
-	}
-	t, _ := auditTargets.Load(id)
-	return t.(*auditTarget), id
+// newAuditSlot registers the slot of a new store family, with one reference.
+func newAuditSlot() *auditSlot {
+	a := &auditSlot{id: lastAuditSlot.Add(1)}
+	a.refs.Store(1)
+	auditSlots.Store(a.id, a)
+	return a
 }
 
-// freeAudit unregisters the slot; called when the C handle is freed.
-func (n *native) freeAudit() {
-	if id := n.auditID.Load(); id != 0 {
-		auditTargets.Delete(id)
+// share takes one more reference, for a handle restricted from the family.
+func (a *auditSlot) share() *auditSlot {
+	a.refs.Add(1)
+	return a
+}
+
+// release drops one reference, when a C handle of the family is freed; the
+// last one unregisters the slot (the library calls it no more).
+func (a *auditSlot) release() {
+	if a.refs.Add(-1) == 0 {
+		auditSlots.Delete(a.id)
 	}
 }
 
@@ -118,11 +138,11 @@ func deliverAuditEvents(list *C.akmsgo_event) {
 	}
 	C.akmsgo_free_events(list)
 	for _, e := range events {
-		t, ok := auditTargets.Load(e.slot)
+		a, ok := auditSlots.Load(e.slot)
 		if !ok {
 			continue
 		}
-		fn := t.(*auditTarget).fn.Load()
+		fn := a.(*auditSlot).fn.Load()
 		if fn == nil || *fn == nil {
 			continue
 		}

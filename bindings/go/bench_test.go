@@ -1,6 +1,7 @@
 package akms
 
 import (
+	"crypto"
 	"testing"
 
 	"akms/internal/cbench"
@@ -69,6 +70,19 @@ func BenchmarkSignP256(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := s.AsymmetricSign(k.ID, k.Version, AlgECDSASHA256, MessageDigest, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The same call through the crypto.Signer adapter (signer.go).
+	b.Run("Signer", func(b *testing.B) {
+		sg, err := s.Signer(k.ID, k.Version)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := sg.Sign(nil, d, crypto.SHA256); err != nil {
 				b.Fatal(err)
 			}
 		}

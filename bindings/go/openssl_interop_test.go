@@ -1,13 +1,19 @@
 package akms
 
 // Interop with the openssl CLI (3.0) for what Go's standard library lacks:
-// secp256k1 and SM2. Skipped when openssl is not on PATH.
+// secp256k1 and SM2, and a TLS client whose signature scheme preferences
+// differ from Go's. Skipped when openssl is not on PATH.
 
 import (
 	"bytes"
+	"crypto/tls"
+	"encoding/pem"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -87,5 +93,74 @@ func TestOpenSSLSM2CiphertextDecryptsInAkms(t *testing.T) {
 	mustNoErr(t, err, "AsymmetricDecrypt")
 	if !bytes.Equal(pt, msg) {
 		t.Errorf("decrypted %q, want %q", pt, msg)
+	}
+}
+
+// crypto/tls picks the signature scheme in the client's order of preference.
+// An OpenSSL client that prefers SHA-384 gets it from an RSA certificate, and
+// akms refuses to sign it, unless the certificate lists TLSSignatureSchemes.
+func TestOpenSSLClientTLSSignatureSchemes(t *testing.T) {
+	s := store(t)
+	caKey := signer(t, s, key(t, KeySpecECP256, UsageSignVerify))
+	ca := newCA(t, caKey, "akms TLS CA", 0)
+	dir := opensslFiles(t, map[string][]byte{
+		"ca.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}),
+	})
+	serverKey := signer(t, s, key(t, KeySpecRSA2048, UsageSignVerify))
+	cert := tlsIdentity(t, ca, caKey, serverKey, "server.example")
+	for _, tc := range []struct {
+		version uint16
+		flag    string
+		sigalgs string
+	}{
+		{tls.VersionTLS13, "-tls1_3", "rsa_pss_rsae_sha384:rsa_pss_rsae_sha256"},
+		{tls.VersionTLS12, "-tls1_2", "RSA+SHA384:rsa_pss_rsae_sha384:RSA+SHA256"},
+	} {
+		for _, restricted := range []bool{true, false} {
+			name := tls.VersionName(tc.version) + map[bool]string{true: "/with schemes", false: "/without"}[restricted]
+			t.Run(name, func(t *testing.T) {
+				c := cert
+				if !restricted {
+					c.SupportedSignatureAlgorithms = nil
+				}
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				mustNoErr(t, err, "Listen")
+				defer ln.Close()
+				served := make(chan error, 1)
+				go func() {
+					conn, err := ln.Accept()
+					if err != nil {
+						served <- err
+						return
+					}
+					defer conn.Close()
+					srv := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{c},
+						MinVersion: tc.version, MaxVersion: tc.version})
+					err = srv.Handshake()
+					if err == nil {
+						_, err = io.Copy(io.Discard, srv) // until the client closes
+					}
+					served <- err
+				}()
+				cmd := exec.Command("openssl", "s_client", "-connect", ln.Addr().String(),
+					"-servername", "server.example", "-CAfile", "ca.pem", "-verify_return_error",
+					tc.flag, "-sigalgs", tc.sigalgs, "-brief")
+				cmd.Dir = dir
+				out, clientErr := cmd.CombinedOutput()
+				serverErr := <-served
+				if restricted {
+					mustNoErr(t, serverErr, "server handshake")
+					if clientErr != nil || !strings.Contains(string(out), "Hash used: SHA256") {
+						t.Fatalf("openssl s_client: %v\n%s", clientErr, out)
+					}
+					return
+				}
+				// crypto/tls keeps only the text of the signer's error.
+				if serverErr == nil || !strings.Contains(serverErr.Error(), "AKMS_ERR_INVALID_ARGUMENT") ||
+					!strings.Contains(serverErr.Error(), "SHA-384") {
+					t.Fatalf("server handshake without the schemes: %v, want akms refusing SHA-384", serverErr)
+				}
+			})
+		}
 	}
 }

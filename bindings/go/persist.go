@@ -33,7 +33,7 @@ func OpenStore(path string, passphrase []byte) (*Store, error) {
 	r := C.akmsgo_store_open(p, pp, pn, &ptr)
 	var store *Store
 	if ptr != nil {
-		store = newStore(ptr) // before check: an audit callback may panic
+		store = newStore(ptr, newAuditSlot(), false) // before check: an audit callback may panic
 	}
 	if err := check(r); err != nil {
 		return nil, err

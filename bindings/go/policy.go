@@ -23,7 +23,9 @@ import "C"
 // Default deny; an explicit Deny wins. A denied call fails with
 // ErrAccessDenied; an invalid policy is ErrInvalidArgument. The new handle is
 // closed on its own: Close on either handle leaves the other working. Audit
-// events of its calls go to the callback of the store it was restricted from.
+// events of its calls go to the callback of the unrestricted store it comes
+// from, for as long as any handle of that store is open, even after that
+// store itself is closed or collected.
 func (s *Store) Restrict(policyJSON string) (*Store, error) {
 	var cs cstrings
 	p := cs.str(policyJSON)
@@ -39,7 +41,7 @@ func (s *Store) Restrict(policyJSON string) (*Store, error) {
 	r := C.akmsgo_store_restrict(h, p, &ptr)
 	var store *Store
 	if ptr != nil {
-		store = newStore(ptr) // before check: an audit callback may panic
+		store = newStore(ptr, s.native.audit.share(), true) // before check: an audit callback may panic
 	}
 	if err := check(r); err != nil {
 		return nil, err

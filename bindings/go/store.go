@@ -53,7 +53,7 @@ func NewStore() (*Store, error) {
 	r := C.akmsgo_store_new(&ptr)
 	var store *Store
 	if ptr != nil {
-		store = newStore(ptr) // before check: an audit callback may panic
+		store = newStore(ptr, newAuditSlot(), false) // before check: an audit callback may panic
 	}
 	if err := check(r); err != nil {
 		return nil, err
@@ -65,19 +65,21 @@ func NewStore() (*Store, error) {
 // separate object so that the cleanup can free it without referring to (and
 // so keeping alive) the Store.
 type native struct {
-	ptr     *C.akms_store
-	auditID atomic.Uintptr // slot of the audit callback, 0 if none (audit.go)
+	ptr        *C.akms_store
+	audit      *auditSlot // the audit callback of the store family, shared (audit.go)
+	restricted bool       // made by Restrict
 }
 
 // free releases the C handle and the Go state tied to it.
 func (n *native) free() {
 	C.akmsgo_store_free(n.ptr)
-	n.freeAudit()
+	n.audit.release()
 }
 
-// newStore wraps a C handle the caller owns.
-func newStore(ptr *C.akms_store) *Store {
-	n := &native{ptr: ptr}
+// newStore wraps a C handle the caller owns, taking over one reference to
+// the family's audit slot.
+func newStore(ptr *C.akms_store, audit *auditSlot, restricted bool) *Store {
+	n := &native{ptr: ptr, audit: audit, restricted: restricted}
 	s := &Store{native: n}
 	s.cleanup = runtime.AddCleanup(s, (*native).free, n)
 	return s

@@ -1,18 +1,29 @@
 #!/usr/bin/env python3
-"""Per-call cost of the Python binding against the same call from C.
+"""Per-call cost of the Python binding over the same call from C.
 
-Not a test: prints microseconds per call for three cheap operations
+Not a test (nothing is asserted): prints, for each operation, the median time per
+call from C, from a bare ctypes call (this benchmark's own prototypes: what any
+ctypes caller pays) and through ``akms.Store``, and the median of the paired
+difference Store - C, which is the binding's overhead per call. A fourth series
+makes the same C call once per iteration of a Python loop (timed inside C): the
+difference to the tight C loop is what caches and branch predictors cooled by
+any Python code between calls cost the library itself.
 
-    describe_key            (a lookup + JSON, no cryptography)
-    get_public_key          (EC_P256: encode a PEM)
-    asymmetric_verify       (EC_P256, ECDSA_SHA_256, DIGEST)
+Both sides run in this one process, on the same store, key and inputs: the C
+loops are a small shared library compiled here with ``cc`` and linked against the
+very libakms that ``akms`` loaded, called once per round through ctypes (timed
+inside C). Each round runs the four series of ``n`` calls one after the other, in
+a new (seeded) random order each round. Time is the thread's CPU time on both sides
+(CLOCK_THREAD_CPUTIME_ID, ``time.thread_time``), so time spent preempted by other
+load is not counted; rounds are short and many, so the medians skip the rounds
+that other load still disturbed (caches, the sibling core), and the pairing
+cancels slow drifts.
 
-through (1) akms.Store, (2) bare ctypes calls with the same prototypes, and
-(3) a C loop linked against libakms (compiled here with cc, if present).
-Each figure is the best of 5 rounds, to damp noise from other load.
-The difference (1) - (3) is the binding's overhead per call.
+    python bindings/python/bench_overhead.py [--rounds 201] [--scale 1.0]
 
-    python bindings/python/bench_overhead.py [--n 20000]
+Keys: EC_P256 (ECDSA_SHA_256, DIGEST) for sign and verify, RSA_2048
+(RSAES_OAEP_SHA_256, 32-byte plaintext) for encrypt and decrypt; the store holds
+those two keys when list_keys runs.
 """
 
 from __future__ import annotations
@@ -21,148 +32,286 @@ import argparse
 import ctypes
 import hashlib
 import os
+import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from ctypes import byref, c_bool, c_void_p
+from ctypes import POINTER, c_char_p, c_double, c_long, c_size_t, c_uint32, c_void_p
+from functools import partial
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "src"))  # run from a checkout without installing
+if os.environ.get("AKMS_BENCH_INSTALLED") != "1":
+    sys.path.insert(0, str(HERE / "src"))  # this checkout's binding, not an installed one
 
 import akms  # noqa: E402
 from akms import _ffi  # noqa: E402
 
 REPO = HERE.parents[1]
 
-C_BENCH = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+C_LOOPS = r"""
+#include <stdint.h>
 #include <time.h>
 #include "akms.h"
 
+/* This thread's CPU time, like Python's time.thread_time(); for single calls the monotonic
+   clock instead (a vDSO read, where the CPU-time clock is a system call that would weigh on
+   a 1 µs call). */
+static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
+void use_monotonic_clock(int on) { clock_id = on ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID; }
 static double now(void) {
-    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct timespec ts; clock_gettime(clock_id, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
-#define CHECK(x) do { akms_status st_ = (x); if (st_ != AKMS_OK) { \
-    fprintf(stderr, "%s: %s\n", #x, akms_last_error_message()); return 1; } } while (0)
+/* Each loop makes n calls as a C program would (freeing every output) and returns the
+   seconds they took, or -1 if a call failed. */
+#define LOOP(body) do { double t = now(); for (long i = 0; i < n; i++) { body } return now() - t; } while (0)
+#define OK(x) if ((x) != AKMS_OK) return -1;
 
-int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 20000;
-    akms_store *s; char *key, *ver; akms_bytes sig = {0};
-    uint8_t digest[32]; memset(digest, 0x5a, sizeof digest);
-    CHECK(akms_store_new(&s));
-    CHECK(akms_create_key(s, AKMS_KEY_SPEC_EC_P256, AKMS_KEY_USAGE_SIGN_VERIFY, NULL, &key, &ver));
-    CHECK(akms_asymmetric_sign(s, key, ver, AKMS_ALG_ECDSA_SHA_256, AKMS_MESSAGE_DIGEST, digest, 32, &sig));
-    /* best of 5 rounds, like the Python side */
-    double best[3] = {1e9, 1e9, 1e9}; long m = n / 10 ? n / 10 : 1; bool ok = false;
-    for (int r = 0; r < 5; r++) {
-        double t = now();
-        for (long i = 0; i < n / 5; i++) { char *json; CHECK(akms_describe_key(s, key, &json)); akms_string_free(json); }
-        t = (now() - t) / (n / 5) * 1e6; if (t < best[0]) best[0] = t;
-        t = now();
-        for (long i = 0; i < n / 5; i++) { char *pem; CHECK(akms_get_public_key(s, key, ver, &pem)); akms_string_free(pem); }
-        t = (now() - t) / (n / 5) * 1e6; if (t < best[1]) best[1] = t;
-        t = now();
-        for (long i = 0; i < m / 5; i++) CHECK(akms_asymmetric_verify(s, key, ver, AKMS_ALG_ECDSA_SHA_256, AKMS_MESSAGE_DIGEST,
-                                                                      digest, 32, sig.data, sig.len, &ok));
-        t = (now() - t) / (m / 5) * 1e6; if (t < best[2]) best[2] = t;
-    }
-    printf("describe_key %.3f\nget_public_key %.3f\nasymmetric_verify %.3f\n", best[0], best[1], best[2]);
-    akms_bytes_free(&sig); akms_string_free(key); akms_string_free(ver); akms_store_free(s);
-    return ok ? 0 : 1;
+double loop_describe_key(akms_store *s, const char *key, long n) {
+    LOOP(char *j; OK(akms_describe_key(s, key, &j)) akms_string_free(j););
+}
+double loop_list_keys(akms_store *s, long n) {
+    LOOP(char *j; OK(akms_list_keys(s, &j)) akms_string_free(j););
+}
+double loop_list_key_versions(akms_store *s, const char *key, long n) {
+    LOOP(char *j; OK(akms_list_key_versions(s, key, &j)) akms_string_free(j););
+}
+double loop_get_public_key(akms_store *s, const char *key, const char *ver, long n) {
+    LOOP(char *p; OK(akms_get_public_key(s, key, ver, &p)) akms_string_free(p););
+}
+double loop_sign(akms_store *s, const char *key, const char *ver, uint32_t alg,
+                 const uint8_t *d, size_t len, long n) {
+    LOOP(akms_bytes b = {0}; OK(akms_asymmetric_sign(s, key, ver, alg, AKMS_MESSAGE_DIGEST, d, len, &b))
+         akms_bytes_free(&b););
+}
+double loop_verify(akms_store *s, const char *key, const char *ver, uint32_t alg,
+                   const uint8_t *d, size_t len, const uint8_t *sig, size_t sig_len, long n) {
+    LOOP(bool ok = false; OK(akms_asymmetric_verify(s, key, ver, alg, AKMS_MESSAGE_DIGEST, d, len, sig, sig_len, &ok))
+         if (!ok) return -1;);
+}
+double loop_encrypt(akms_store *s, const char *key, const char *ver, uint32_t alg,
+                    const uint8_t *pt, size_t len, long n) {
+    LOOP(akms_bytes b = {0}; OK(akms_asymmetric_encrypt(s, key, ver, alg, pt, len, &b)) akms_bytes_free(&b););
+}
+double loop_decrypt(akms_store *s, const char *key, const char *ver, uint32_t alg,
+                    const uint8_t *ct, size_t len, long n) {
+    LOOP(akms_bytes b = {0}; OK(akms_asymmetric_decrypt(s, key, ver, alg, ct, len, &b)) akms_bytes_free(&b););
 }
 """
 
-
-def per_call_us(fn: Callable[[], object], n: int, rounds: int = 5) -> float:
-    """Best of `rounds` rounds of n/rounds calls: the least disturbed by other load."""
-    fn()
-    per_round = max(1, n // rounds)
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter()
-        for _ in range(per_round):
-            fn()
-        best = min(best, (time.perf_counter() - t) / per_round)
-    return best * 1e6
-
-
-def python_numbers(n: int) -> Dict[str, Dict[str, float]]:
-    digest = hashlib.sha256(b"bench").digest()
-    out: Dict[str, Dict[str, float]] = {"akms.Store": {}, "bare ctypes": {}}
-    with akms.Store() as store:
-        key_id, version_id = store.create_key("EC_P256", "SIGN/VERIFY")
-        sig = store.asymmetric_sign(key_id, version_id, "ECDSA_SHA_256", digest)
-        out["akms.Store"]["describe_key"] = per_call_us(lambda: store.describe_key(key_id), n)
-        out["akms.Store"]["get_public_key"] = per_call_us(lambda: store.get_public_key(key_id, version_id), n)
-        out["akms.Store"]["asymmetric_verify"] = per_call_us(
-            lambda: store.asymmetric_verify(key_id, version_id, "ECDSA_SHA_256", digest, sig), max(1, n // 10)
-        )
-
-        lib, handle = _ffi.lib, store._ptr
-        k, v = key_id.encode(), version_id.encode()
-
-        def raw_describe() -> None:
-            p = c_void_p()
-            lib.akms_describe_key(handle, k, byref(p))
-            lib.akms_string_free(p)
-
-        def raw_pem() -> None:
-            p = c_void_p()
-            lib.akms_get_public_key(handle, k, v, byref(p))
-            lib.akms_string_free(p)
-
-        ok = c_bool()
-
-        def raw_verify() -> None:
-            lib.akms_asymmetric_verify(handle, k, v, 3, 0, digest, 32, sig, len(sig), byref(ok))
-
-        out["bare ctypes"]["describe_key"] = per_call_us(raw_describe, n)
-        out["bare ctypes"]["get_public_key"] = per_call_us(raw_pem, n)
-        out["bare ctypes"]["asymmetric_verify"] = per_call_us(raw_verify, max(1, n // 10))
-    return out
+_S = _ffi.store_p
+_B = c_char_p
+SIGNATURES = {
+    "loop_describe_key": [_S, _B, c_long],
+    "loop_list_keys": [_S, c_long],
+    "loop_list_key_versions": [_S, _B, c_long],
+    "loop_get_public_key": [_S, _B, _B, c_long],
+    "loop_sign": [_S, _B, _B, c_uint32, _B, c_size_t, c_long],
+    "loop_verify": [_S, _B, _B, c_uint32, _B, c_size_t, _B, c_size_t, c_long],
+    "loop_encrypt": [_S, _B, _B, c_uint32, _B, c_size_t, c_long],
+    "loop_decrypt": [_S, _B, _B, c_uint32, _B, c_size_t, c_long],
+}
 
 
-def c_numbers(n: int) -> Dict[str, float]:
+_loops: Any = None  # the compiled loops library
+
+
+def compile_loops(workdir: Path) -> ctypes.CDLL:
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     header = REPO / "include" / "akms.h"
     if not cc or not header.is_file():
-        print(f"(no C comparison: compiler {cc}, header {header})")
-        return {}
-    libdir = Path(akms.library_path).parent
-    with tempfile.TemporaryDirectory() as d:
-        src, exe = Path(d) / "bench.c", Path(d) / "bench"
-        src.write_text(C_BENCH)
-        subprocess.run(
-            [cc, "-O2", "-std=c99", "-D_POSIX_C_SOURCE=199309L", "-I", str(header.parent), str(src),
-             "-o", str(exe), "-L", str(libdir), "-lakms", f"-Wl,-rpath,{libdir}"],
-            check=True,
-        )
-        out = subprocess.run([str(exe), str(n)], check=True, capture_output=True, text=True).stdout
-    return {name: float(us) for name, us in (line.split() for line in out.splitlines())}
+        raise SystemExit(f"bench_overhead: needs a C compiler (found {cc}) and {header}")
+    lib = Path(akms.library_path)
+    src, so = workdir / "loops.c", workdir / "loops.so"
+    src.write_text(C_LOOPS)
+    subprocess.run(
+        [cc, "-O2", "-std=c11", "-D_POSIX_C_SOURCE=199309L", "-shared", "-fPIC", "-I", str(header.parent),
+         str(src), "-o", str(so), str(lib), f"-Wl,-rpath,{lib.parent}"],
+        check=True,
+    )
+    global _loops
+    loops = _loops = ctypes.CDLL(str(so))
+    loops.use_monotonic_clock.argtypes, loops.use_monotonic_clock.restype = [ctypes.c_int], None
+    for name, argtypes in SIGNATURES.items():
+        fn = getattr(loops, name)
+        fn.argtypes, fn.restype = argtypes, c_double
+    return loops
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="akms Python binding per-call overhead")
-    parser.add_argument("--n", type=int, default=20000, help="calls per cheap operation (verify runs n/10)")
-    args = parser.parse_args()
-    print(f"libakms {akms.library_version()} at {akms.library_path}; Python {sys.version.split()[0]}")
-    py = python_numbers(args.n)
-    c = c_numbers(args.n)
-    ops = ["describe_key", "get_public_key", "asymmetric_verify"]
-    print(f"{'operation':<20}{'C loop':>10}{'bare ctypes':>13}{'akms.Store':>12}{'overhead':>10}   (us/call)")
-    for op in ops:
-        cv = c.get(op)
-        store_v = py["akms.Store"][op]
-        cs = f"{cv:10.2f}" if cv is not None else f"{'-':>10}"
-        over = f"{store_v - cv:10.2f}" if cv is not None else f"{'-':>10}"
-        print(f"{op:<20}{cs}{py['bare ctypes'][op]:13.2f}{store_v:12.2f}{over}")
+Op = Tuple[Callable[[int], float], Callable[[], object], Callable[[], object], int]
+# (C loop of n calls, one bare ctypes call, one akms.Store call, n)
+
+
+def python_loop(call: Callable[[], object], n: int) -> float:
+    t = time.thread_time()
+    for _ in range(n):
+        call()
+    return time.thread_time() - t
+
+
+def cold_c_loop(c_loop: Callable[[int], float], n: int) -> float:
+    """n single C calls, each timed inside C, one per iteration of a Python loop: the C call
+    alone, but starting from the caches and predictors that Python's work between calls leaves."""
+    total = 0.0
+    _loops.use_monotonic_clock(1)
+    try:
+        for _ in range(n):
+            total += c_loop(1)
+    finally:
+        _loops.use_monotonic_clock(0)
+    return total
+
+
+def measure(op: Op, rounds: int) -> Tuple[float, float, float, float, float, float]:
+    """Median µs per call: C (tight loop), C (one call per Python iteration), bare ctypes,
+    akms.Store, and the paired differences Store - C and Store - C one per iteration."""
+    c_loop, bare, call, n = op
+    c_loop(max(1, n // 10))  # warm up every path
+    python_loop(bare, max(1, n // 10))
+    python_loop(call, max(1, n // 10))
+    series: Dict[str, List[float]] = {"c": [], "cold": [], "bare": [], "store": []}
+    steps = [("c", lambda: c_loop(n)), ("cold", lambda: cold_c_loop(c_loop, n)),
+             ("bare", lambda: python_loop(bare, n)), ("store", lambda: python_loop(call, n))]
+    order = random.Random(0)  # a new order each round: no series always follows the same one
+    for _ in range(rounds):
+        order.shuffle(steps)
+        for name, step in steps:
+            t = step()
+            if t < 0:
+                raise SystemExit("bench_overhead: a C call failed")
+            series[name].append(t / n * 1e6)
+    over = [p - c for p, c in zip(series["store"], series["c"])]
+    over_cold = [p - c for p, c in zip(series["store"], series["cold"])]
+    med = statistics.median
+    return (med(series["c"]), med(series["cold"]), med(series["bare"]), med(series["store"]),
+            med(over), med(over_cold))
+
+
+class _Bytes(ctypes.Structure):
+    _fields_ = [("data", POINTER(ctypes.c_char)), ("len", c_size_t)]
+
+
+def bare_library() -> ctypes.CDLL:
+    """The loaded libakms again, with this benchmark's own prototypes (the store as void *):
+    what a minimal ctypes caller pays, independent of the binding's version."""
+    lib = ctypes.CDLL(akms.library_path)
+    out, v = POINTER(c_char_p), c_void_p
+    for name, args in {
+        "akms_describe_key": [v, c_char_p, out], "akms_list_keys": [v, out],
+        "akms_list_key_versions": [v, c_char_p, out], "akms_get_public_key": [v, c_char_p, c_char_p, out],
+        "akms_asymmetric_sign": [v, c_char_p, c_char_p, c_uint32, c_uint32, c_char_p, c_size_t, POINTER(_Bytes)],
+        "akms_asymmetric_verify": [v, c_char_p, c_char_p, c_uint32, c_uint32, c_char_p, c_size_t, c_char_p,
+                                   c_size_t, POINTER(ctypes.c_bool)],
+        "akms_asymmetric_encrypt": [v, c_char_p, c_char_p, c_uint32, c_char_p, c_size_t, POINTER(_Bytes)],
+        "akms_asymmetric_decrypt": [v, c_char_p, c_char_p, c_uint32, c_char_p, c_size_t, POINTER(_Bytes)],
+    }.items():
+        fn = getattr(lib, name)
+        fn.argtypes, fn.restype = args, c_uint32
+    lib.akms_string_free.argtypes, lib.akms_string_free.restype = [c_void_p], None
+    lib.akms_bytes_free.argtypes, lib.akms_bytes_free.restype = [POINTER(_Bytes)], None
+    return lib
+
+
+def operations(store: akms.Store, loops: ctypes.CDLL, scale: float) -> Dict[str, Op]:
+    ec_key, ec_ver = store.create_key("EC_P256", "SIGN/VERIFY")
+    rsa_key, rsa_ver = store.create_key("RSA_2048", "ENCRYPT/DECRYPT")
+    digest = hashlib.sha256(b"bench").digest()
+    sig = store.asymmetric_sign(ec_key, ec_ver, "ECDSA_SHA_256", digest)
+    plaintext = digest
+    ciphertext = store.asymmetric_encrypt(rsa_key, rsa_ver, "RSAES_OAEP_SHA_256", plaintext)
+    handle = getattr(store, "_handle", None)  # the C handle (older bindings kept it in _ptr)
+    h = handle.ptr if handle is not None else getattr(store, "_ptr")
+    ek, ev, rk, rv = ec_key.encode(), ec_ver.encode(), rsa_key.encode(), rsa_ver.encode()
+    ecdsa, oaep = akms.Algorithm.ECDSA_SHA_256.code, akms.Algorithm.RSAES_OAEP_SHA_256.code
+
+    def n(base: int) -> int:
+        return max(3, int(base * scale))
+
+    # The akms.Store calls are partials (called from C, no Python frame of their own), as if
+    # written in the loop itself; the bare ctypes calls are small functions.
+    raw = bare_library()
+    hv = ctypes.cast(h, c_void_p)
+
+    def bare_str(fn: Any, *args: Any) -> Callable[[], object]:
+        def call() -> object:
+            out = c_char_p()
+            fn(hv, *args, out)
+            value = out.value
+            raw.akms_string_free(out)
+            return value
+        return call
+
+    def bare_bytes(fn: Any, *args: Any) -> Callable[[], object]:
+        def call() -> object:
+            out = _Bytes()
+            fn(hv, *args, out)
+            value = out.data[:out.len]
+            raw.akms_bytes_free(out)
+            return value
+        return call
+
+    def bare_verify() -> object:
+        ok = ctypes.c_bool()
+        raw.akms_asymmetric_verify(hv, ek, ev, ecdsa, 0, digest, len(digest), sig, len(sig), ok)
+        return ok.value
+
+    return {
+        "describe_key": (lambda k: loops.loop_describe_key(h, ek, k), bare_str(raw.akms_describe_key, ek),
+                         partial(store.describe_key, ec_key), n(200)),
+        "list_keys": (lambda k: loops.loop_list_keys(h, k), bare_str(raw.akms_list_keys), store.list_keys, n(200)),
+        "list_key_versions": (lambda k: loops.loop_list_key_versions(h, ek, k),
+                              bare_str(raw.akms_list_key_versions, ek),
+                              partial(store.list_key_versions, ec_key), n(200)),
+        "get_public_key": (lambda k: loops.loop_get_public_key(h, ek, ev, k),
+                           bare_str(raw.akms_get_public_key, ek, ev),
+                           partial(store.get_public_key, ec_key, ec_ver), n(200)),
+        "asymmetric_sign": (lambda k: loops.loop_sign(h, ek, ev, ecdsa, digest, len(digest), k),
+                            bare_bytes(raw.akms_asymmetric_sign, ek, ev, ecdsa, 0, digest, len(digest)),
+                            partial(store.asymmetric_sign, ec_key, ec_ver, "ECDSA_SHA_256", digest), n(20)),
+        "asymmetric_verify": (lambda k: loops.loop_verify(h, ek, ev, ecdsa, digest, len(digest), sig, len(sig), k),
+                              bare_verify,
+                              partial(store.asymmetric_verify, ec_key, ec_ver, "ECDSA_SHA_256", digest, sig), n(20)),
+        "asymmetric_encrypt": (lambda k: loops.loop_encrypt(h, rk, rv, oaep, plaintext, len(plaintext), k),
+                               bare_bytes(raw.akms_asymmetric_encrypt, rk, rv, oaep, plaintext, len(plaintext)),
+                               partial(store.asymmetric_encrypt, rsa_key, rsa_ver, "RSAES_OAEP_SHA_256", plaintext),
+                               n(20)),
+        "asymmetric_decrypt": (lambda k: loops.loop_decrypt(h, rk, rv, oaep, ciphertext, len(ciphertext), k),
+                               bare_bytes(raw.akms_asymmetric_decrypt, rk, rv, oaep, ciphertext, len(ciphertext)),
+                               partial(store.asymmetric_decrypt, rsa_key, rsa_ver, "RSAES_OAEP_SHA_256", ciphertext),
+                               n(3)),
+    }
+
+
+BOUNDS = {"describe_key": 5.0, "list_keys": 5.0, "list_key_versions": 5.0}  # µs; every other: 3.0
+#: Operations whose rounds are long and noisy (an RSA private-key operation) get more rounds.
+MORE_ROUNDS = {"asymmetric_decrypt": 10}
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description="akms Python binding per-call overhead over C")
+    parser.add_argument("--rounds", type=int, default=201, help="rounds per operation (medians over them)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the calls per round")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"libakms {akms.library_version()} at {akms.library_path}; Python {sys.version.split()[0]}; "
+          f"{args.rounds} rounds; load average {load:.2f}")
+    with tempfile.TemporaryDirectory() as d, akms.Store() as store:
+        loops = compile_loops(Path(d))
+        ops = operations(store, loops, args.scale)
+        print(f"{'operation':<19}{'calls':>6}{'C':>9}{'C 1/iter':>10}{'bare ctypes':>12}{'akms.Store':>11}"
+              f"{'overhead':>10}{'bound':>6}{'over 1/iter':>12}")
+        for name, op in ops.items():
+            c, cold, b, p, over, over_cold = measure(op, args.rounds * MORE_ROUNDS.get(name, 1))
+            print(f"{name:<19}{op[3]:>6}{c:9.2f}{cold:10.2f}{b:12.2f}{p:11.2f}{over:10.2f}"
+                  f"{BOUNDS.get(name, 3.0):6.1f}{over_cold:12.2f}")
+        print("µs of CPU per call, medians over the rounds. overhead = akms.Store - C (a tight C loop);\n"
+              "C 1/iter = the C call alone (monotonic clock) but made once per Python loop iteration, so from\n"
+              "the cold caches that Python leaves between calls; over 1/iter = akms.Store - C 1/iter.")
 
 
 if __name__ == "__main__":

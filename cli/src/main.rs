@@ -1,38 +1,53 @@
 //! `akms`: the command for operators and scripts, over the crate's Rust API (`akms::Store`).
 //!
-//! Layout: `main.rs` parses and dispatches; `lib.rs` holds the modules (`serve/` is `akms serve`).
+//! Layout: `main.rs` parses and dispatches; `lib.rs` holds the modules (`cli.rs` the
+//! arguments, `commands.rs` the commands, `serve/` is `akms serve`).
 
-use akms_cli::serve;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-
-/// A local asymmetric KMS: keys in a store file, the cloud KMS operations as commands.
-#[derive(Parser)]
-#[command(name = "akms", version, about)]
-struct Cli {
-    /// The store: a file path or a postgresql:// URI (default $AKMS_STORE, else
-    /// $XDG_DATA_HOME/akms/store.akms).
-    #[arg(long, global = true, value_name = "LOCATION")]
-    store: Option<String>,
-    /// A file whose bytes are the passphrase (one trailing newline dropped).
-    #[arg(long, global = true, value_name = "FILE")]
-    passphrase_file: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the store over the Alibaba Cloud and AWS KMS wire protocols.
-    Serve(serve::ServeArgs),
-}
+use akms_cli::cli::{Cli, Command, Shell};
+use akms_cli::error::Failure;
+use akms_cli::{commands, location, serve};
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
+    // Usage errors exit 2 with clap's message; --help and --version exit 0.
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => serve::run(args, akms::Store::new()),
+    match run(cli) {
+        Ok(code) => code,
+        Err(failure) => failure.report(),
     }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Completions { shell } => {
+            let shell = match shell {
+                Shell::Bash => clap_complete::Shell::Bash,
+                Shell::Zsh => clap_complete::Shell::Zsh,
+                Shell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "akms", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let store = if args.memory {
+                akms::Store::new()
+            } else {
+                open(cli.store.as_deref(), cli.passphrase_file.as_deref())?
+            };
+            Ok(serve::run(args, store))
+        }
+        command => {
+            let store = open(cli.store.as_deref(), cli.passphrase_file.as_deref())?;
+            Ok(commands::run(command, &store)?.exit_code())
+        }
+    }
+}
+
+fn open(
+    store: Option<&str>,
+    passphrase_file: Option<&std::path::Path>,
+) -> Result<akms::Store, Failure> {
+    location::open(&location::resolve(store)?, passphrase_file)
 }

@@ -48,11 +48,12 @@ enum StoreRef {
     Restricted(u8),
 }
 
-/// Policies that parse, for `akms_store_restrict` (arbitrary text reaches it too).
+/// Policies that parse, for `akms_store_restrict` (arbitrary text reaches it too). The last names
+/// no Principal: refused by the unrestricted handle, inherited under a restricted one.
 const POLICIES: [&str; 4] = [
     r#"{"Principal": "fuzz", "Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}]}"#,
     r#"{"Principal": "ro", "Statement": [{"Effect": "Allow", "Action": ["kms:Describe*", "kms:List*", "kms:Get*", "kms:AsymmetricVerify"], "Resource": ["*"]}]}"#,
-    r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign", "kms:AsymmetricDecrypt"], "Resource": ["alias/*"]}]}"#,
+    r#"{"Principal": "no-secret-ops", "Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign", "kms:AsymmetricDecrypt"], "Resource": ["alias/*"]}]}"#,
     r#"{"Statement": []}"#,
 ];
 

@@ -65,7 +65,7 @@ fn statuses(s: &Store) -> Vec<Status> {
             .map(|_| ())),
         st(s.enable_key(&f.key)),
         st(s.describe_key("alias/none").map(|_| ())),
-        st(s.restrict("{\"Statement\": []}").map(|_| ())),
+        st(s.restrict("{\"Principal\": \"x\", \"Statement\": []}").map(|_| ())),
     ]
 }
 

@@ -101,6 +101,9 @@ pub struct Call<'a> {
     pub key_name: Option<&'a str>,
     /// The key version the call named.
     pub version_id: Option<&'a str>,
+    /// The key version the call created (CreateKey, CreateKeyVersion, ImportKey,
+    /// ImportKeyVersion), once it is added.
+    pub new_version_id: Option<Arc<str>>,
     /// The algorithm the call used.
     pub algorithm: Option<Algorithm>,
 }
@@ -114,6 +117,7 @@ impl<'a> Call<'a> {
             key_id: None,
             key_name: None,
             version_id: None,
+            new_version_id: None,
             algorithm: None,
         }
     }

@@ -9,6 +9,7 @@
 //! themselves audited: their events would feed back into the callback without end.
 
 use std::cell::Cell;
+use std::hash::{BuildHasher, RandomState};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use serde::Serialize;
 use super::access::Call;
 use super::clock::{rfc3339_millis, Clock};
 use super::error::{Error, Result, Status};
-use super::id::new_uuid;
+use super::id::uuid_v4;
 use super::store::Store;
 
 /// One audit event. Serialized (see [`AuditEvent::to_json`]) with the cloud KMS field names;
@@ -38,7 +39,8 @@ pub struct AuditEvent {
     /// The key id the call named or resolved to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
-    /// The key version the call named.
+    /// The key version the call named, or the one it created (CreateKey, CreateKeyVersion,
+    /// ImportKey, ImportKeyVersion).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_version_id: Option<String>,
     /// The alias the call named.
@@ -82,6 +84,33 @@ thread_local! {
     static DELIVERING: [Cell<usize>; MAX_NESTED] = const { [const { Cell::new(0) }; MAX_NESTED] };
 }
 
+thread_local! {
+    /// This thread's key for request ids (random, from the OS, on first use).
+    static REQUEST_KEY: RandomState = RandomState::new();
+    /// How many request ids this thread has made.
+    static REQUEST_COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+// Neither thread-local has a destructor, so both work at any point of a thread's life.
+const _: () = assert!(!std::mem::needs_drop::<RandomState>());
+
+/// A fresh request id: a version 4 UUID whose bits are a keyed hash (SipHash under this
+/// thread's random key) of this thread's count of ids. Not the thread RNG: that one is a
+/// thread-local with a destructor, gone while the thread exits, and a call made then (from a C
+/// thread-exit destructor) would fail with `INTERNAL` and lose its event.
+fn request_id() -> String {
+    let n = REQUEST_COUNT.with(|c| {
+        let n = c.get();
+        c.set(n.wrapping_add(1));
+        n
+    });
+    let (high, low) = REQUEST_KEY.with(|key| (key.hash_one((n, 0u8)), key.hash_one((n, 1u8))));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&high.to_le_bytes());
+    bytes[8..].copy_from_slice(&low.to_le_bytes());
+    uuid_v4(bytes)
+}
+
 impl Hub {
     fn id(&self) -> usize {
         self as *const Hub as usize
@@ -91,9 +120,18 @@ impl Hub {
         DELIVERING.with(|d| d.iter().any(|h| h.get() == self.id()))
     }
 
+    /// Whether a callback is set: if not, [`Hub::emit`] does nothing.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
     /// Sends the event for `call`, which ended with `status` by `principal`, to the callback.
+    ///
+    /// The callback may free any handle, even the last one of this store: the caller keeps the
+    /// hub alive until this returns (see `Store::finish`), since the read guard on the callback
+    /// is released after the callback.
     pub(crate) fn emit(&self, principal: &str, clock: &Clock, call: &Call<'_>, status: Status) {
-        if !self.active.load(Ordering::Acquire) || self.delivering_here() {
+        if !self.is_active() || self.delivering_here() {
             return;
         }
         let callback = self.callback.read();
@@ -102,11 +140,15 @@ impl Hub {
         };
         let event = AuditEvent {
             event_time: rfc3339_millis(clock.now()),
-            request_id: new_uuid(),
+            request_id: request_id(),
             principal: principal.to_string(),
             operation: call.action.name(),
             key_id: call.key_id.as_deref().or(call.key_name).map(str::to_string),
-            key_version_id: call.version_id.map(str::to_string),
+            key_version_id: call
+                .new_version_id
+                .as_deref()
+                .or(call.version_id)
+                .map(str::to_string),
             alias: call.alias.map(str::to_string),
             algorithm: call.algorithm.map(|a| a.name()),
             status: status.name(),
@@ -165,5 +207,28 @@ impl Store {
         check: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
         check().inspect_err(|e| self.finish(&Call::new(action), e.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::id::is_uuid;
+
+    #[test]
+    fn request_ids_are_distinct_v4_uuids_in_every_thread() {
+        let mut ids: Vec<String> = (0..1000).map(|_| request_id()).collect();
+        ids.extend(
+            std::thread::spawn(|| (0..1000).map(|_| request_id()).collect::<Vec<_>>())
+                .join()
+                .unwrap(),
+        );
+        for id in &ids {
+            assert!(is_uuid(id), "{id}");
+            assert_eq!(&id[14..15], "4", "{id}");
+            assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        }
+        let distinct: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
     }
 }

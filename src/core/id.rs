@@ -3,13 +3,15 @@
 
 use std::cell::Cell;
 
+use rand::rand_core::UnwrapErr;
+use rand::rngs::SysRng;
 use rand::RngExt;
 
 /// The thread's random generator (`rand::rng()`), reseeded from the operating system first if
 /// the process has forked since this thread last drew from it. `rand`'s thread generator is not
 /// reseeded on fork: without this, the children of a pre-forking server (Python's
-/// multiprocessing "fork", gunicorn's preload) would all draw the same numbers — the same key
-/// ids, the same AEAD nonces under the same store key.
+/// multiprocessing "fork", gunicorn's preload) would all draw the same numbers — the same AEAD
+/// nonces under the same store key. (Ids come from the operating system: see [`new_uuid`].)
 pub fn rng() -> rand::rngs::ThreadRng {
     thread_local!(static SEEDED_IN: Cell<u32> = const { Cell::new(0) });
     let mut rng = rand::rng();
@@ -23,8 +25,18 @@ pub fn rng() -> rand::rngs::ThreadRng {
 }
 
 /// A fresh random UUID, lowercase, e.g. `"1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"`.
+///
+/// The bytes come from the operating system, not from the thread RNG: that one is a
+/// thread-local with a destructor, gone while a thread exits, and a key created then (from a C
+/// thread-exit destructor) would fail with `INTERNAL`. Ids are made only for a new key or
+/// version, next to which the system call is cheap.
 pub fn new_uuid() -> String {
-    let mut b: [u8; 16] = rng().random();
+    uuid_v4(UnwrapErr(SysRng).random())
+}
+
+/// `b` (random bytes) as a version 4 UUID string, lowercase: the version and variant bits are
+/// set, the other 122 bits are `b`'s.
+pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     // Written directly into one string: a request id is made for every audited call.

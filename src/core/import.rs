@@ -82,9 +82,7 @@ impl Store {
                 }
                 entry.check_enabled()
             })?;
-            // The key that was checked, even if an alias has moved since.
-            let key_id = call.key_id.clone().unwrap_or_else(|| key.into());
-            self.add_version(&key_id, pair)
+            self.add_version(call, pair)
         })
     }
 }

@@ -10,9 +10,18 @@
 //!
 //! `Action` and `Resource` take a string or a list of strings, with `*` matching any run of
 //! characters. Actions are `kms:<operation>` (matched without regard to case) or `*`; resources
-//! are `*`, `key/<key-id>` or `alias/<name>`. A call on a key matches `key/<its id>` and
-//! `alias/<a>` for every alias currently naming it; a call that names no key matches only the
-//! resource `*`. Default deny; an explicit Deny wins.
+//! are exactly `*`, `key/<pattern>` or `alias/<pattern>`, and a pattern must be able to match
+//! something: anything else (`keys/*`, `KEY/*`, ` key/*`, an ARN, `key/` alone, characters no
+//! key id or alias has) makes the policy invalid, in a Deny as in an Allow, so that a Deny
+//! meant as a safety net never silently matches nothing. Key ids are lowercase, so a key
+//! pattern is taken in lowercase. A call on a key matches `key/<its id>` and `alias/<a>` for
+//! every alias currently naming it; a call that names no key matches only the resource `*`.
+//! Default deny; an explicit Deny wins.
+//!
+//! Principals: a policy given to the unrestricted handle must name a non-empty `Principal`
+//! (the unrestricted handle's is `""`); a handle restricted from a restricted one acts as
+//! `<parent's principal>/<policy's Principal>`, or as its parent if the policy names none, so
+//! no handle can speak for another in the audit trail.
 //!
 //! Parsing compiles each statement's actions into a bit set over [`Action::ALL`] and sorts the
 //! resources by action and kind, so a check looks only at what mentions the action, looks exact
@@ -29,7 +38,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::access::{Action, Call};
+use super::alias::{self, ALIAS_PREFIX};
 use super::error::{invalid, Error, Result};
+use super::id::is_uuid;
 use super::key::KeyEntry;
 use super::store::Store;
 
@@ -105,8 +116,6 @@ enum Resource {
     Key(Glob),
     /// `alias/<pattern>` (kept whole), matched against each alias naming the key.
     Alias(Glob),
-    /// Any other pattern, matched against `key/<id>` and each alias.
-    Other(Glob),
 }
 
 /// The rights of a restricted handle: who it acts as and every policy on its chain (each must
@@ -141,20 +150,28 @@ thread_local! {
 
 impl Access {
     /// The rights of a handle restricted by `policy` from a handle with rights `parent`
-    /// (`None`: the unrestricted handle). The principal is the policy's, else the parent's.
-    pub(crate) fn narrow(parent: Option<&Access>, policy: Policy) -> Access {
-        let principal = policy
-            .principal
-            .clone()
-            .or_else(|| parent.map(|p| p.principal.clone()))
-            .unwrap_or_else(|| "".into());
+    /// (`None`: the unrestricted handle). The principal is the policy's, which the unrestricted
+    /// handle's restrict must give (else `InvalidArgument`); under a restricted parent it is
+    /// `<parent's>/<policy's>`, or the parent's if the policy names none.
+    pub(crate) fn narrow(parent: Option<&Access>, policy: Policy) -> Result<Access> {
+        let principal = match (parent, &policy.principal) {
+            (None, Some(own)) => own.clone(),
+            (None, None) => {
+                return Err(invalid(
+                    "policy field `Principal` is missing or empty: a policy given to the \
+                     unrestricted handle must name a non-empty principal",
+                ))
+            }
+            (Some(parent), Some(own)) => format!("{}/{own}", parent.principal).into(),
+            (Some(parent), None) => parent.principal.clone(),
+        };
         let mut policies = parent.map(|p| p.policies.clone()).unwrap_or_default();
         policies.push(Arc::new(policy));
-        Access {
+        Ok(Access {
             id: NEXT_ACCESS_ID.fetch_add(1, Ordering::Relaxed),
             principal,
             policies,
-        }
+        })
     }
 
     /// Checks every policy on the chain allows `call` on `key` (or on no key). `changes` is the
@@ -222,10 +239,6 @@ impl Resource {
             Resource::Any => true,
             Resource::Key(glob) => glob.matches(&entry.record.id),
             Resource::Alias(glob) => entry.aliases.iter().any(|a| glob.matches(a)),
-            Resource::Other(glob) => {
-                glob.matches(&format!("key/{}", entry.record.id))
-                    || entry.aliases.iter().any(|a| glob.matches(a))
-            }
         }
     }
 }
@@ -239,8 +252,10 @@ impl Policy {
             return Err(invalid("policy must be a JSON object"));
         };
         check_fields(&doc, "policy", &["Version", "Principal", "Statement"])?;
+        // An empty Principal names none (see `Access::narrow`).
         let principal = match doc.get("Principal") {
             None | Some(Value::Null) => None,
+            Some(Value::String(p)) if p.is_empty() => None,
             Some(Value::String(p)) => Some(Arc::from(p.as_str())),
             Some(_) => return Err(invalid("policy field `Principal` must be a string")),
         };
@@ -301,24 +316,53 @@ impl Policy {
 }
 
 impl Resource {
+    /// Parses a resource: exactly `*`, `key/<pattern>` or `alias/<pattern>`, where the pattern
+    /// could match a key id (lowercase UUID characters; an exact one is a whole UUID) or an
+    /// alias (the alias characters; an exact one is a valid alias). Anything else is refused
+    /// rather than kept as a pattern that matches nothing.
     fn parse(pattern: &str) -> std::result::Result<Resource, String> {
-        if pattern.is_empty() {
-            return Err("a resource is empty".into());
-        }
-        if pattern.chars().all(|c| c == '*') {
+        if pattern == "*" {
             return Ok(Resource::Any);
         }
         if let Some(id) = pattern.strip_prefix("key/") {
-            return Ok(Resource::Key(Glob::new(id)));
+            // Key ids are lowercase: `key/<UPPERCASE-UUID>` names the same key.
+            let id = id.to_ascii_lowercase();
+            if let Some(c) = id
+                .chars()
+                .find(|&c| !(c.is_ascii_hexdigit() || c == '-' || c == '*'))
+            {
+                return Err(format!(
+                    "resource {pattern:?} has the character {c:?}, which no key id has (a key \
+                     id is a UUID: hexadecimal digits and '-'; '*' matches any run)"
+                ));
+            }
+            if !id.contains('*') && !is_uuid(&id) {
+                return Err(format!(
+                    "resource {pattern:?} names no key: a key id is a UUID such as \
+                     \"key/1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b\" (or use '*' in a pattern)"
+                ));
+            }
+            return Ok(Resource::Key(Glob::new(&id)));
         }
-        if pattern.starts_with("alias/") {
+        if let Some(name) = pattern.strip_prefix(ALIAS_PREFIX) {
+            if name.contains('*') {
+                if let Some(c) = name
+                    .chars()
+                    .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '-' | '*')))
+                {
+                    return Err(format!(
+                        "resource {pattern:?} has the character {c:?}, which no alias has \
+                         (only [a-zA-Z0-9_/-]; '*' matches any run)"
+                    ));
+                }
+            } else {
+                alias::validate(pattern).map_err(|e| format!("resource: {}", e.message()))?;
+            }
             return Ok(Resource::Alias(Glob::new(pattern)));
         }
-        if pattern.contains('*') {
-            return Ok(Resource::Other(Glob::new(pattern)));
-        }
         Err(format!(
-            "resource {pattern:?} is not \"*\", \"key/<key-id>\" or \"alias/<name>\""
+            "resource {pattern:?} must be exactly \"*\", \"key/<pattern>\" or \
+             \"alias/<pattern>\" (lowercase prefix, no spaces, no ARN)"
         ))
     }
 }
@@ -417,13 +461,18 @@ impl Store {
     /// what this handle allows (restricting a restricted handle narrows it further). Itself the
     /// action `kms:Restrict`, which matches only the resource `*`.
     ///
-    /// Errors: `InvalidArgument` for an invalid policy (the message names the bad field),
-    /// `AccessDenied` if this handle's policy does not allow `kms:Restrict`.
+    /// The new handle's principal is the policy's `Principal`, which a policy given to the
+    /// unrestricted handle must name (non-empty); restricting a restricted handle gives
+    /// `<its principal>/<the policy's>`, or its own principal if the policy names none.
+    ///
+    /// Errors: `InvalidArgument` for an invalid policy (the message names the bad field; also
+    /// no `Principal` from the unrestricted handle), `AccessDenied` if this handle's policy does
+    /// not allow `kms:Restrict`.
     pub fn restrict(&self, policy_json: &str) -> Result<Store> {
         self.run(Call::new(Action::Restrict), |call| {
             let policy = Policy::parse(policy_json)?;
+            let access = Access::narrow(self.access.as_deref(), policy)?;
             self.authorize(call, None)?;
-            let access = Access::narrow(self.access.as_deref(), policy);
             Ok(Store {
                 shared: self.shared.clone(),
                 access: Some(Arc::new(access)),

@@ -114,11 +114,17 @@ impl Store {
     }
 
     /// After a call: its audit event, sent to the root's callback with no lock held.
+    ///
+    /// The callback may free any handle through the C ABI, also this one when it is the last
+    /// on the store: the event is delivered on references of its own to the store's shared
+    /// parts and to this handle's rights, so nothing it uses is freed before it returns.
     pub(crate) fn finish(&self, call: &Call<'_>, status: Status) {
-        let shared = &self.shared;
-        shared
-            .audit
-            .emit(self.principal(), &shared.clock, call, status);
+        if !self.shared.audit.is_active() {
+            return;
+        }
+        let (shared, access) = (Arc::clone(&self.shared), self.access.clone());
+        let principal = access.as_deref().map_or("", |a| &*a.principal);
+        shared.audit.emit(principal, &shared.clock, call, status);
     }
 
     /// Checks this handle's policies allow `call` on `key` (or on no key); the unrestricted
@@ -301,9 +307,13 @@ impl Store {
             origin,
             delete_date: None,
         };
-        self.mutate(|store, state, _| store.commit(state, Change::CreateKey { record, version }))?;
+        self.mutate(|store, state, _| {
+            // Authorized again in the state the change is applied to (see `add_version`).
+            store.authorize(call, None)?;
+            store.commit(state, Change::CreateKey { record, version })
+        })?;
         call.key_id = Some(key_id.clone());
-        call.version_id = None;
+        call.new_version_id = Some(version_id.clone());
         Ok((key_id.to_string(), version_id.to_string()))
     }
 
@@ -316,17 +326,25 @@ impl Store {
                 Ok(entry.record.spec)
             })?;
             let pair = KeyPair::generate(spec)?;
-            // The key that was checked, even if an alias has moved since.
-            let key_id = call.key_id.clone().unwrap_or_else(|| key.into());
-            self.add_version(&key_id, pair)
+            self.add_version(call, pair)
         })
     }
 
-    /// Adds `pair` as a new version of `key`, re-checking the key under the write lock (it may
-    /// have changed while the pair was made).
-    pub(crate) fn add_version(&self, key: &str, pair: KeyPair) -> Result<String> {
+    /// Adds `pair` as a new version of the key `call` was checked against (its resolved id:
+    /// the key that was checked, even if an alias has moved since), authorizing the call again
+    /// under the write lock, in the state the change is applied to. The key may have changed
+    /// while the pair was made or read: an alias that granted the right may have moved, a Deny
+    /// may now match, the key may be disabled. Records the new version in `call`.
+    pub(crate) fn add_version(&self, call: &mut Call<'_>, pair: KeyPair) -> Result<String> {
+        let Some(key_id) = call.key_id.clone() else {
+            return Err(Error::Internal(
+                "a new version for a key never resolved".into(),
+            ));
+        };
+        let version_id: Arc<str> = new_uuid().into();
         self.mutate(|store, state, now| {
-            let entry = state.resolve(key, now)?;
+            let entry = state.resolve(&key_id, now)?;
+            store.authorize(call, Some(entry))?;
             entry.check_enabled()?;
             if entry.record.spec != pair.spec() {
                 return Err(Error::Incompatible(format!(
@@ -336,16 +354,16 @@ impl Store {
                     pair.spec()
                 )));
             }
-            let version_id: Arc<str> = new_uuid().into();
             let version = Arc::new(KeyVersion::new(
                 entry.record.id.clone(),
                 version_id.clone(),
                 now,
                 pair,
             )?);
-            store.commit(state, Change::AddVersion { version })?;
-            Ok(version_id.to_string())
-        })
+            store.commit(state, Change::AddVersion { version })
+        })?;
+        call.new_version_id = Some(version_id.clone());
+        Ok(version_id.to_string())
     }
 
     /// DescribeKey: the key's metadata.

@@ -5,6 +5,7 @@
 //! only on success, as buffers and strings the caller frees with `akms_bytes_free` and
 //! `akms_string_free`.
 
+use std::borrow::Cow;
 use std::ffi::{c_char, CStr, CString};
 
 use super::store::akms_store;
@@ -12,15 +13,26 @@ use super::types::akms_bytes;
 use crate::core::error::invalid;
 use crate::core::{Result, Store};
 
-/// The store behind a handle pointer.
+/// The store behind a handle pointer, for one call.
+///
+/// While an audit callback is set, the call runs on a clone of the handle (two reference
+/// counts), not on the handle itself: the callback, which runs before the call returns, may
+/// free the handle (SPEC), and the call must not keep a reference into the freed memory. (A
+/// callback set by another thread while the call runs is covered by `Store::finish`, which
+/// delivers the event on references of its own.)
 ///
 /// # Safety
 /// `store` is NULL or a pointer from `akms_store_new` that has not been freed.
-pub unsafe fn store<'a>(store: *const akms_store) -> Result<&'a Store> {
+pub unsafe fn store<'a>(store: *const akms_store) -> Result<Cow<'a, Store>> {
     // SAFETY: the caller guarantees a live handle or NULL.
-    unsafe { store.as_ref() }
+    let s = unsafe { store.as_ref() }
         .map(|s| &s.store)
-        .ok_or_else(|| invalid("`store` is NULL"))
+        .ok_or_else(|| invalid("`store` is NULL"))?;
+    Ok(if s.shared.audit.is_active() {
+        Cow::Owned(s.clone())
+    } else {
+        Cow::Borrowed(s)
+    })
 }
 
 /// A required NUL-terminated UTF-8 string argument.

@@ -16,6 +16,8 @@ use crate::core::AuditEvent;
 /// several threads at once: it must be thread-safe. It must not unwind or `longjmp` out (catch
 /// C++ exceptions inside it). It may call akms (no lock is held); those calls, made from inside
 /// the callback, are not themselves audited. It must not change the callback of its own store.
+/// It may free any handle, also the one whose call it reports (that call is complete) and the
+/// store's last one (the callback is then released after it returns).
 pub type akms_audit_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char)>;
 
@@ -51,8 +53,9 @@ impl CCallback {
 /// reaching a key), delivered after the call from the calling thread with no lock held.
 /// Event JSON fields: `EventTime` (RFC 3339 UTC, milliseconds), `RequestId` (UUID),
 /// `Principal` (`""` for the unrestricted handle), `Operation`, `KeyId`, `KeyVersionId` and
-/// `Alias` where the call named them, `Algorithm` where it had one, and `Status` (e.g.
-/// `"AKMS_OK"`). Never plaintext, digests, signatures or key material. Setting the callback
+/// `Alias` where the call named them (CreateKey, CreateKeyVersion, ImportKey and
+/// ImportKeyVersion give the new version's `KeyVersionId`), `Algorithm` where it had one, and
+/// `Status` (e.g. `"AKMS_OK"`). Never plaintext, digests, signatures or key material. Setting the callback
 /// is not itself an audited call.
 ///
 /// `fn` and `user_data` must stay valid until the callback is replaced or the last handle on

@@ -1,5 +1,9 @@
 //! The panic boundary: every export runs its body in [`guard`], so that a panic becomes
 //! `AKMS_ERR_INTERNAL` instead of unwinding into C.
+//!
+//! What runs after `catch_unwind` (recording the error, dropping a panic's payload) is outside
+//! the boundary, where a panic would abort the host: it must not panic, also during thread
+//! teardown, when thread-locals with destructors are gone (see [`record`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -18,6 +22,7 @@ pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> akms_status {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
+            drop_payload(payload);
             record(&Error::Internal(format!(
                 "internal error (caught panic): {what}"
             )))
@@ -25,10 +30,18 @@ pub fn guard(body: impl FnOnce() -> Result<(), Error>) -> akms_status {
     }
 }
 
+/// Drops a caught panic's payload, whose destructor could itself panic.
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(again);
+    }
+}
+
 /// Runs `body` where the export has no status to return (the free functions): a panic is
 /// swallowed and recorded as this thread's last error.
 pub fn guard_void(body: impl FnOnce()) {
-    if catch_unwind(AssertUnwindSafe(body)).is_err() {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(body)) {
+        drop_payload(payload);
         record(&Error::Internal(
             "internal error (caught panic) while freeing".into(),
         ));

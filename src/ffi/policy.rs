@@ -15,11 +15,18 @@ use crate::core::access::Action;
 /// `{"Principal": "billing-service", "Statement": [{"Effect": "Allow" | "Deny",
 /// "Action": ["kms:AsymmetricSign", "kms:Get*", ...], "Resource": ["key/<key-id>",
 /// "alias/<name>", "*", ...]}]}`. `Action` and `Resource` take a string or a list; `*`
-/// matches any run of characters. A resource `alias/...` matches the key the alias names at
-/// the time of the call; calls that name no key (CreateKey, ImportKey, ListKeys, Restrict)
-/// match only `*`. Default deny; an explicit Deny wins. A denied call is
-/// `AKMS_ERR_ACCESS_DENIED`, its message naming the action and the resource. `Principal`
-/// (optional; else the parent's, else `""`) is reported in audit events.
+/// matches any run of characters. A resource is exactly `*`, `key/<pattern>` or
+/// `alias/<pattern>` (a key pattern is taken in lowercase, as key ids are); anything else
+/// (a `keys/` or `KEY/` prefix, a leading space, an ARN, a pattern no key id or alias could
+/// match) makes the policy invalid, in an Allow as in a Deny. A resource `alias/...` matches the key the alias
+/// names when the call takes effect; calls that name no key (CreateKey, ImportKey, ListKeys,
+/// Restrict) match only `*`. Default deny; an explicit Deny wins. A denied call is
+/// `AKMS_ERR_ACCESS_DENIED`, its message naming the action and the resource.
+///
+/// `Principal` is reported in audit events. Restricting the unrestricted handle (principal
+/// `""`) needs a non-empty `Principal`; restricting a restricted handle gives the principal
+/// `<parent's>/<policy's>`, or the parent's when the policy names none (or `""`), so that no
+/// handle can speak for another.
 ///
 /// This call is itself the action `kms:Restrict`, which a restricted `store` must be allowed
 /// on resource `*`.
@@ -27,7 +34,8 @@ use crate::core::access::Action;
 /// On `AKMS_OK`, `*out` is a new handle, freed with `akms_store_free` without affecting any
 /// other handle (the keys live while any handle on them does).
 /// Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL argument, or an invalid policy: the message names
-/// the bad field), `AKMS_ERR_ACCESS_DENIED`.
+/// the bad field; also a policy without `Principal` given to the unrestricted handle),
+/// `AKMS_ERR_ACCESS_DENIED`.
 ///
 /// # Safety
 /// Pointers are NULL or valid as described; `policy_json` is NUL-terminated.

@@ -1,4 +1,9 @@
 //! Status names and the thread-local last error message.
+//!
+//! The message slot is a thread-local with a destructor, so it is gone while a thread is being
+//! torn down (a C caller's pthread TLS-key destructor runs after Rust's thread-locals are
+//! destroyed). Both paths that reach it run outside the panic boundary, so they use `try_with`:
+//! recording then keeps only the status, and reading gives `""`.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
@@ -10,10 +15,16 @@ thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
-/// Records `e` as this thread's last error and returns its status code.
+/// Records `e` as this thread's last error and returns its status code. Never panics: it runs
+/// outside the panic boundary. Where the thread's slot is gone (thread teardown) or busy, only
+/// the status is returned.
 pub fn record(e: &Error) -> akms_status {
     let text = CString::new(e.message().replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    let _ = LAST_ERROR.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut() {
+            *slot = text;
+        }
+    });
     e.status().code()
 }
 
@@ -41,10 +52,17 @@ pub extern "C" fn akms_status_name(status: akms_status) -> *const c_char {
 /// The detail message of the last call that failed on this thread, or `""` if none has.
 ///
 /// The string belongs to akms and stays valid until the next failing call on the same thread:
-/// copy it, never free it. Read it on the thread that made the failing call.
+/// copy it, never free it. Read it on the thread that made the failing call. While the thread
+/// is exiting (from a pthread TLS-key destructor, say) the message may be unavailable: then it
+/// is `""`, and calls still return their status.
 #[no_mangle]
 pub extern "C" fn akms_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+    const NONE: &[u8] = b"\0";
+    LAST_ERROR
+        .try_with(|slot| slot.try_borrow().map(|text| text.as_ptr()).ok())
+        .ok()
+        .flatten()
+        .unwrap_or(NONE.as_ptr().cast())
 }
 
 #[cfg(test)]

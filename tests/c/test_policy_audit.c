@@ -249,7 +249,8 @@ static void test_policy_table(void) {
 
         fixture_for(&fx, op);
         expect(&fx,
-               "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:ListKeys\"], "
+               "{\"Principal\": \"p\", "
+               "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:ListKeys\"], "
                "\"Resource\": \"*\"}]}",
                op, 0, false, AKMS_ERR_ACCESS_DENIED, "denied");
         fixture_free(&fx);
@@ -257,7 +258,8 @@ static void test_policy_table(void) {
         fixture_for(&fx, op);
         t_key = uses_enc(op) ? fx.enc[0] : fx.sign[0];
         snprintf(policy, sizeof policy,
-                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:*\", \"Resource\": "
+                 "{\"Principal\": \"p\", "
+                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:*\", \"Resource\": "
                  "\"*\"}, {\"Effect\": \"Deny\", \"Action\": \"kms:%s\", \"Resource\": "
                  "\"key/%s\"}]}",
                  op, t_key);
@@ -267,7 +269,8 @@ static void test_policy_table(void) {
         for (int via_alias = 0; via_alias < 2; via_alias++) {
             fixture_for(&fx, op);
             snprintf(policy, sizeof policy,
-                     "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:%s\"], "
+                     "{\"Principal\": \"p\", "
+                     "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:%s\"], "
                      "\"Resource\": [\"%s\"]}]}",
                      op, t_alias);
             expect(&fx, policy, op, 0, via_alias, AKMS_OK, "allowed through alias");
@@ -277,7 +280,8 @@ static void test_policy_table(void) {
         fixture_for(&fx, op);
         t_key = uses_enc(op) ? fx.enc[0] : fx.sign[0];
         snprintf(policy, sizeof policy,
-                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:%s\"], "
+                 "{\"Principal\": \"p\", "
+                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"kms:%s\"], "
                  "\"Resource\": [\"key/%s\", \"%s\"]}]}",
                  op, t_key, t_alias);
         expect(&fx, policy, op, 1, false, AKMS_ERR_ACCESS_DENIED, "another key");
@@ -292,18 +296,22 @@ static void test_policy_table(void) {
         fixture fx;
         fixture_init(&fx);
         snprintf(policy, sizeof policy,
-                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:%s\", \"Resource\": "
+                 "{\"Principal\": \"p\", "
+                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:%s\", \"Resource\": "
                  "\"*\"}]}",
                  op);
         expect(&fx, policy, op, 0, false, AKMS_OK, "allowed");
-        expect(&fx, "{\"Statement\": []}", op, 0, false, AKMS_ERR_ACCESS_DENIED, "denied");
+        expect(&fx, "{\"Principal\": \"p\", "
+                    "\"Statement\": []}", op, 0, false, AKMS_ERR_ACCESS_DENIED, "denied");
         snprintf(policy, sizeof policy,
-                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}, "
+                 "{\"Principal\": \"p\", "
+                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}, "
                  "{\"Effect\": \"Deny\", \"Action\": \"kms:%s\", \"Resource\": \"*\"}]}",
                  op);
         expect(&fx, policy, op, 0, false, AKMS_ERR_ACCESS_DENIED, "explicit Deny");
         snprintf(policy, sizeof policy,
-                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:%s\", \"Resource\": "
+                 "{\"Principal\": \"p\", "
+                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:%s\", \"Resource\": "
                  "[\"key/*\", \"alias/*\"]}]}",
                  op);
         expect(&fx, policy, op, 0, false, AKMS_ERR_ACCESS_DENIED, "names no key: only * matches");
@@ -346,7 +354,8 @@ static void test_public_operations_only(void) {
     CHECK_STATUS(akms_store_set_audit_callback(pub, NULL, NULL), AKMS_ERR_ACCESS_DENIED);
     /* Freeing the root first leaves the restricted handle working, and the other way round. */
     akms_store *root2 = NULL;
-    CHECK_OK(akms_store_restrict(fx.root, "{\"Statement\": [{\"Effect\": \"Allow\", "
+    CHECK_OK(akms_store_restrict(fx.root, "{\"Principal\": \"p\", "
+                                          "\"Statement\": [{\"Effect\": \"Allow\", "
                                           "\"Action\": \"*\", \"Resource\": \"*\"}]}",
                                  &root2));
     akms_store_free(fx.root);
@@ -360,18 +369,23 @@ static void test_public_operations_only(void) {
 static void test_restrict_arguments(void) {
     akms_store *s = NULL, *r = NULL;
     CHECK_OK(akms_store_new(&s));
-    CHECK_STATUS(akms_store_restrict(NULL, "{\"Statement\": []}", &r), AKMS_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(akms_store_restrict(NULL, "{\"Principal\": \"p\", "
+                                           "\"Statement\": []}", &r), AKMS_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(akms_store_restrict(s, NULL, &r), AKMS_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(akms_store_restrict(s, "{\"Statement\": []}", NULL), AKMS_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(akms_store_restrict(s, "{\"Statement\": [", &r), AKMS_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(akms_store_restrict(s, "{\"Principal\": \"p\", "
+                                        "\"Statement\": []}", NULL), AKMS_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(akms_store_restrict(s, "{\"Principal\": \"p\", "
+                                        "\"Statement\": [", &r), AKMS_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(akms_store_restrict(s,
-                                     "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": "
+                                     "{\"Principal\": \"p\", "
+                                     "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": "
                                      "\"kms:Sing\", \"Resource\": \"*\"}]}",
                                      &r),
                  AKMS_ERR_INVALID_ARGUMENT);
     CHECK(contains(akms_last_error_message(), "Statement[0].Action[0]"));
     CHECK_STATUS(akms_store_restrict(s,
-                                     "{\"Statement\": [{\"Effect\": \"Permit\", \"Action\": "
+                                     "{\"Principal\": \"p\", "
+                                     "\"Statement\": [{\"Effect\": \"Permit\", \"Action\": "
                                      "\"*\", \"Resource\": \"*\"}]}",
                                      &r),
                  AKMS_ERR_INVALID_ARGUMENT);
@@ -380,11 +394,13 @@ static void test_restrict_arguments(void) {
     /* Narrowing: the child's kms:* is cut down to what the parent allows. */
     akms_store *parent = NULL, *child = NULL;
     CHECK_OK(akms_store_restrict(s,
-                                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": "
+                                 "{\"Principal\": \"p\", "
+                                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": "
                                  "[\"kms:Restrict\", \"kms:ListKeys\"], \"Resource\": \"*\"}]}",
                                  &parent));
     CHECK_OK(akms_store_restrict(parent,
-                                 "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:*\", "
+                                 "{\"Principal\": \"p\", "
+                                 "\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"kms:*\", "
                                  "\"Resource\": \"*\"}]}",
                                  &child));
     char *json = NULL, *k = NULL, *v = NULL;
@@ -600,6 +616,105 @@ static void test_reentrant_callback(void) {
     akms_store_free(r.store);
 }
 
+/* Principals cannot be spoofed: the root's restrict must name one, a child's is prefixed. */
+static void test_principals(void) {
+    akms_store *root = NULL, *h = NULL, *child = NULL, *inherit = NULL, *r = NULL;
+    CHECK_OK(akms_store_new(&root));
+    event_log log;
+    log_init(&log);
+    CHECK_OK(akms_store_set_audit_callback(root, log_event, &log));
+    const char *no_principal =
+        "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}";
+    CHECK_STATUS(akms_store_restrict(root, no_principal, &r), AKMS_ERR_INVALID_ARGUMENT);
+    CHECK(contains(akms_last_error_message(), "Principal"));
+    CHECK_STATUS(akms_store_restrict(root,
+                                     "{\"Principal\": \"\", \"Statement\": [{\"Effect\": "
+                                     "\"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
+                                     &r),
+                 AKMS_ERR_INVALID_ARGUMENT);
+    CHECK(r == NULL);
+    CHECK_OK(akms_store_restrict(root,
+                                 "{\"Principal\": \"billing\", \"Statement\": [{\"Effect\": "
+                                 "\"Allow\", \"Action\": [\"kms:Restrict\", \"kms:ListKeys\"], "
+                                 "\"Resource\": \"*\"}]}",
+                                 &h));
+    /* A child naming the root's "" or another service still speaks as billing/... */
+    CHECK_OK(akms_store_restrict(h,
+                                 "{\"Principal\": \"admin\", \"Statement\": [{\"Effect\": "
+                                 "\"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}",
+                                 &child));
+    CHECK_OK(akms_store_restrict(h, no_principal, &inherit));
+    log_clear(&log);
+    char *json = NULL;
+    CHECK_OK(akms_list_keys(child, &json));
+    akms_string_free(json);
+    CHECK_OK(akms_list_keys(inherit, &json));
+    akms_string_free(json);
+    CHECK(log.count == 2);
+    char buf[128];
+    if (log.count == 2) {
+        field(log.events[0], "Principal", buf, sizeof buf);
+        CHECK(strcmp(buf, "billing/admin") == 0);
+        field(log.events[1], "Principal", buf, sizeof buf);
+        CHECK(strcmp(buf, "billing") == 0);
+    }
+    /* A resource that is not *, key/... or alias/... is refused, in a Deny too. */
+    const char *bad[] = {"keys/*", "KEY/*", " key/*", "acs:kms:*:*:key/*", "key/", "alias/a b*"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char policy[512];
+        snprintf(policy, sizeof policy,
+                 "{\"Principal\": \"p\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": "
+                 "\"*\", \"Resource\": \"*\"}, {\"Effect\": \"Deny\", \"Action\": \"*\", "
+                 "\"Resource\": \"%s\"}]}",
+                 bad[i]);
+        r = NULL;
+        CHECK_STATUS(akms_store_restrict(root, policy, &r), AKMS_ERR_INVALID_ARGUMENT);
+        CHECK(contains(akms_last_error_message(), "Statement[1].Resource[0]"));
+        CHECK(r == NULL);
+    }
+    CHECK_OK(akms_store_set_audit_callback(root, NULL, NULL));
+    log_destroy(&log);
+    akms_store_free(inherit);
+    akms_store_free(child);
+    akms_store_free(h);
+    akms_store_free(root);
+}
+
+/* The calls that create a version report the new version's id in their event. */
+static void test_new_version_ids(void) {
+    akms_store *root = NULL;
+    CHECK_OK(akms_store_new(&root));
+    event_log log;
+    log_init(&log);
+    CHECK_OK(akms_store_set_audit_callback(root, log_event, &log));
+    char *ids[4] = {NULL, NULL, NULL, NULL}, *keys[2] = {NULL, NULL};
+    CHECK_OK(akms_create_key(root, AKMS_KEY_SPEC_EC_SM2, AKMS_KEY_USAGE_SIGN_VERIFY, NULL,
+                             &keys[0], &ids[0]));
+    CHECK_OK(akms_create_key_version(root, keys[0], &ids[1]));
+    CHECK_OK(akms_import_key(root, AKMS_KEY_USAGE_SIGN_VERIFY, SM2_PKCS8, sizeof SM2_PKCS8, NULL,
+                             &keys[1], &ids[2]));
+    CHECK_OK(akms_import_key_version(root, keys[0], SM2_PKCS8, sizeof SM2_PKCS8, &ids[3]));
+    const char *ops[4] = {"CreateKey", "CreateKeyVersion", "ImportKey", "ImportKeyVersion"};
+    CHECK(log.count == 4);
+    for (size_t i = 0; i < 4 && i < log.count; i++) {
+        char buf[128];
+        field(log.events[i], "Operation", buf, sizeof buf);
+        CHECK(strcmp(buf, ops[i]) == 0);
+        field(log.events[i], "KeyVersionId", buf, sizeof buf);
+        CHECK(ids[i] != NULL && strcmp(buf, ids[i]) == 0);
+        field(log.events[i], "KeyId", buf, sizeof buf);
+        CHECK(keys[i == 2] != NULL && strcmp(buf, keys[i == 2]) == 0);
+    }
+    CHECK_OK(akms_store_set_audit_callback(root, NULL, NULL));
+    log_destroy(&log);
+    for (size_t i = 0; i < 4; i++) {
+        akms_string_free(ids[i]);
+    }
+    akms_string_free(keys[0]);
+    akms_string_free(keys[1]);
+    akms_store_free(root);
+}
+
 int main(void) {
     test_policy_table();
     test_public_operations_only();
@@ -607,5 +722,7 @@ int main(void) {
     test_audit_fields_and_early_failures();
     test_audit_from_threads();
     test_reentrant_callback();
+    test_principals();
+    test_new_version_ids();
     return check_report();
 }

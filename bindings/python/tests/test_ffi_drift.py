@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 from typing import Set
-from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_uint8, c_uint32, c_void_p
+from ctypes import POINTER, c_bool, c_char, c_char_p, c_size_t, c_uint32, c_void_p
 
 import pytest
 
@@ -33,10 +33,10 @@ CTYPES = {
     "void *": c_void_p,
     "const char *": c_char_p,  # NUL-terminated input, or a static string result
     "char *": c_void_p,  # a library-owned string handed back to akms_string_free
-    "char * *": POINTER(c_void_p),  # out: library-owned string
+    "char * *": POINTER(c_char_p),  # out: library-owned string, read by .value, then freed
     "const char * const *": POINTER(c_char_p),
     "const uint8_t *": c_char_p,  # byte input: bytes pass without a copy
-    "uint8_t *": POINTER(c_uint8),
+    "uint8_t *": POINTER(c_char),  # akms_bytes.data: slicing it gives bytes
     "akms_store *": _ffi.store_p,
     "const akms_store *": _ffi.store_p,
     "akms_store * *": POINTER(_ffi.store_p),

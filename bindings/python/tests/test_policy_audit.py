@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import threading
 
 import pytest
@@ -57,7 +58,7 @@ def test_restricted_handle_outlives_root() -> None:
 
 @needs("akms_store_restrict")
 def test_invalid_policy_is_invalid_argument(store: akms.Store) -> None:
-    for bad in ("not json", {"Statement": [{"Effect": "Maybe", "Action": ["kms:*"], "Resource": ["*"]}]}):
+    for bad in ("not json", {"Principal": "p", "Statement": [{"Effect": "Maybe", "Action": ["kms:*"], "Resource": ["*"]}]}):
         with pytest.raises(akms.InvalidArgumentError):
             store.restrict(bad)
 
@@ -133,7 +134,7 @@ def test_callback_exception_does_not_break_the_call(monkeypatch) -> None:
 @needs("akms_store_set_audit_callback", "akms_store_restrict")
 def test_only_the_root_sets_the_callback() -> None:
     with akms.Store() as root:
-        policy = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+        policy = {"Principal": "child", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
         with root.restrict(policy) as child:
             with pytest.raises(akms.AccessDeniedError):
                 child.set_audit_callback(print)
@@ -152,3 +153,90 @@ def test_callback_may_call_the_store() -> None:
         s.disable_key(key_id)
         s.set_audit_callback(None)
     assert seen and seen[-1] == "Disabled"
+
+
+# Issue 12 item 11: three threads set fresh callbacks while two threads (the root and a
+# restricted handle) call list_keys. Before the fix the C call and the assignment that
+# kept the trampoline alive were not serialized, so C called a trampoline Python had
+# freed: a segfault within a second. It runs in a child process so a crash fails this
+# test instead of killing pytest.
+_RACE = r"""
+import sys, threading, akms
+ROUNDS, SETS = int(sys.argv[1]), int(sys.argv[2])
+
+def round_():
+    root = akms.Store()
+    root.create_key("EC_P256", "SIGN/VERIFY")
+    child = root.restrict({"Principal": "reader",
+                           "Statement": [{"Effect": "Allow", "Action": ["kms:ListKeys"], "Resource": ["*"]}]})
+    counts = [0, 0, 0]
+    stop = threading.Event()
+
+    def setter(n):
+        for _ in range(SETS):
+            def fresh(event, n=n):  # a new function (and before the fix a new trampoline) each time
+                counts[n] += 1
+            root.set_audit_callback(fresh)
+
+    def lister(handle):
+        while not stop.is_set():
+            handle.list_keys()
+
+    listers = [threading.Thread(target=lister, args=(h,)) for h in (root, child)]
+    setters = [threading.Thread(target=setter, args=(n,)) for n in range(3)]
+    for t in listers + setters:
+        t.start()
+    for t in setters:
+        t.join()
+    stop.set()
+    for t in listers:
+        t.join()
+    # The last callback set is the one that receives events now, from both handles.
+    before = sum(counts)
+    root.list_keys()
+    child.list_keys()
+    delivered = sum(counts) - before
+    child.close()
+    root.close()
+    return delivered
+
+print(*[round_() for _ in range(ROUNDS)])
+"""
+
+
+ROUNDS = 20  # of 3 x 2000 sets: before the fix about 9 in 10 runs of 10 rounds crashed
+
+
+@needs("akms_store_set_audit_callback", "akms_store_restrict")
+def test_concurrent_set_audit_callback_does_not_crash(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "race.py"
+    script.write_text(_RACE)
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(Path(akms.__file__).resolve().parents[1]), env.get("PYTHONPATH", "")] if p
+    )
+    r = subprocess.run([sys.executable, str(script), str(ROUNDS), "2000"], capture_output=True, text=True,
+                       env=env, timeout=300, check=False)
+    assert r.returncode == 0, f"exit {r.returncode} (negative: killed by that signal)\n{r.stderr[-3000:]}"
+    assert "Exception ignored" not in r.stderr, r.stderr[-3000:]  # a stale trampoline ran
+    assert r.stdout.split() == ["2"] * ROUNDS, r.stdout
+
+
+@needs("akms_store_set_audit_callback")
+def test_callback_cannot_change_the_callback() -> None:
+    errors = []
+    with akms.Store() as s:
+        def on_event(_e: dict) -> None:
+            try:
+                s.set_audit_callback(None)
+            except akms.Error as e:
+                errors.append(e)
+
+        s.set_audit_callback(on_event)
+        s.list_keys()  # the callback's attempt fails at once (no deadlock on the family lock)
+        s.set_audit_callback(None)
+    assert errors and isinstance(errors[0], akms.InvalidStateError)

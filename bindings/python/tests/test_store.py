@@ -214,9 +214,13 @@ def test_library_buffers_are_freed(store: akms.Store, make_key, monkeypatch) -> 
 
 
 def test_close_while_a_call_is_in_flight() -> None:
+    import sys
     import threading
+    import weakref
 
     s = akms.Store()
+    handle = weakref.ref(s._handle)  # the owner of the C handle
+    idle = sys.getrefcount(handle())
     started, result = threading.Event(), {}
 
     def slow() -> None:
@@ -226,11 +230,12 @@ def test_close_while_a_call_is_in_flight() -> None:
     t = threading.Thread(target=slow)
     t.start()
     started.wait()
-    while s._busy == 0 and t.is_alive():
+    while t.is_alive() and sys.getrefcount(handle()) == idle:  # until the call holds the handle
         pass
     s.close()  # the handle is freed when the in-flight call returns
+    assert s.closed
     t.join()
     assert UUID.match(result["key"][0])
-    assert s._ptr is None and s.closed
+    assert handle() is None  # freed
     with pytest.raises(akms.StoreClosedError):
         s.list_keys()

@@ -133,9 +133,9 @@ fn main() {
     store_file_seeds();
     let policies = [
         r#"{"Principal": "billing-service", "Statement": [{"Effect": "Allow", "Action": ["kms:AsymmetricSign", "kms:Get*"], "Resource": ["*"]}]}"#,
-        r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign"], "Resource": ["alias/fuzz-*"]}]}"#,
+        r#"{"Principal": "fuzz", "Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"]}, {"Effect": "Deny", "Action": ["kms:AsymmetricSign"], "Resource": ["alias/fuzz-*"]}]}"#,
         r#"{"Version": "1", "Principal": "p", "Statement": [{"Effect": "Allow", "Action": "kms:Describe*", "Resource": "key/*"}]}"#,
-        r#"{"Statement": [{"Effect": "Allow", "Action": ["kms:Restrict", "kms:List*"], "Resource": ["*"]}]}"#,
+        r#"{"Principal": "lister", "Statement": [{"Effect": "Allow", "Action": ["kms:Restrict", "kms:List*"], "Resource": ["*"]}]}"#,
     ];
     for (i, p) in policies.iter().enumerate() {
         write("policy", &format!("{i}"), p.as_bytes());

@@ -11,15 +11,19 @@
 //! |---|---|---|
 //! | RSA_2048, RSA_3072 | AWS-LC ([`aws_lc::RsaKey`]) | RustCrypto `rsa` |
 //! | EC_P256 | AWS-LC ([`aws_lc::P256Key`]) | RustCrypto `p256` |
-//! | EC_P256K | RustCrypto `k256` | RustCrypto `k256` |
+//! | EC_P256K | libsecp256k1 ([`libsecp256k1::K256Key`]) | RustCrypto `k256` |
 //! | EC_SM2 | RustCrypto `sm2` | RustCrypto `sm2` |
 //!
 //! Both providers write and read the same encodings (SPKI, PKCS#8, DER signatures, OAEP and
 //! SM2 ciphertexts), so a store or a signature made by one is read by the other. [`signer`]
-//! puts the `signature` crate's traits over this build's RSA and P-256 keys (for CSRs).
+//! puts the `signature` crate's traits over this build's RSA, P-256 and secp256k1 keys (for
+//! CSRs). libsecp256k1 comes with the `libsecp256k1` feature (in the default build, beside
+//! `aws-lc`).
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
+#[cfg(feature = "libsecp256k1")]
+pub mod libsecp256k1;
 pub mod rust_crypto;
 pub mod signer;
 
@@ -47,8 +51,15 @@ pub use aws_lc::P256Key;
 #[cfg(not(feature = "aws-lc"))]
 pub use rust_crypto::P256Key;
 
-/// The secp256k1 and SM2 key types (RustCrypto in every build).
-pub use rust_crypto::{K256Key, Sm2Key};
+/// The secp256k1 key type of this build.
+#[cfg(feature = "libsecp256k1")]
+pub use libsecp256k1::K256Key;
+/// The secp256k1 key type of this build.
+#[cfg(not(feature = "libsecp256k1"))]
+pub use rust_crypto::K256Key;
+
+/// The SM2 key type (RustCrypto in every build).
+pub use rust_crypto::Sm2Key;
 
 /// The name of the provider doing RSA and P-256 in this build: `"aws-lc"` or `"rust-crypto"`.
 #[cfg(feature = "aws-lc")]

@@ -1,4 +1,4 @@
-//! The pure-Rust provider (RustCrypto): secp256k1 and SM2 in every build; RSA and P-256 in the
+//! The pure-Rust provider (RustCrypto): SM2 in every build; RSA, P-256 and secp256k1 in the
 //! `pure-rust` build (and in the default build's tests, which check the two providers against
 //! each other).
 //!
@@ -230,8 +230,10 @@ mod rsa_p256 {
 }
 
 /// An EC_P256K (secp256k1) key.
+#[cfg(any(not(feature = "libsecp256k1"), test))]
 pub struct K256Key(k256::ecdsa::SigningKey);
 
+#[cfg(any(not(feature = "libsecp256k1"), test))]
 impl KeyMaterial for K256Key {
     fn generate(_spec: KeySpec) -> Result<Self> {
         Ok(K256Key(Generate::generate_from_rng(&mut system_rng())))
@@ -256,6 +258,7 @@ impl KeyMaterial for K256Key {
     }
 }
 
+#[cfg(any(not(feature = "libsecp256k1"), test))]
 impl K256Key {
     /// The RustCrypto signing key (for CSR signing).
     pub fn signing_key(&self) -> &k256::ecdsa::SigningKey {
@@ -263,6 +266,7 @@ impl K256Key {
     }
 }
 
+#[cfg(any(not(feature = "libsecp256k1"), test))]
 impl Signing for K256Key {
     fn sign(&self, alg: Algorithm, message: Message<'_>) -> Result<Vec<u8>> {
         if alg != Algorithm::EcdsaSha256 {

@@ -1,17 +1,21 @@
-//! The `signature` crate's traits over this build's RSA and P-256 keys, whichever provider holds
-//! them, so that code written against those traits (the CSR builder of `x509-cert`) signs with
-//! the provider's key and never sees its type.
+//! The `signature` crate's traits over this build's RSA, P-256 and secp256k1 keys, whichever
+//! provider holds them, so that code written against those traits (the CSR builder of
+//! `x509-cert`) signs with the provider's key and never sees its type.
 //!
 //! [`RsaPkcs1Signer`] signs sha256WithRSAEncryption (PKCS#1 v1.5, SHA-256) and
 //! [`P256DerSigner`] ecdsa-with-SHA256 with DER signatures. Each hashes the message itself
 //! ([`Message::Raw`]) and names its verifying key as a RustCrypto public key, read from the
-//! provider's SubjectPublicKeyInfo.
+//! provider's SubjectPublicKeyInfo. A libsecp256k1 secp256k1 key's [`K256Signer`] signs
+//! ecdsa-with-SHA256 (DER), its verifying key the `k256` one the key keeps; the `k256` key of
+//! the pure-Rust build already is such a signer.
 
 use pkcs8::DecodePublicKey;
 use sha2::Sha256;
 use signature::{Keypair, Signer};
 use spki::{AlgorithmIdentifier, SignatureAlgorithmIdentifier};
 
+#[cfg(feature = "libsecp256k1")]
+pub use super::libsecp256k1::K256Signer;
 use super::{encoding_failed, Message, P256Key, RsaKey, Signing};
 use crate::core::error::Result;
 use crate::core::key_spec::Algorithm;
@@ -102,6 +106,33 @@ impl Signer<p256::ecdsa::DerSignature> for P256DerSigner<'_> {
     }
 }
 
+#[cfg(feature = "libsecp256k1")]
+mod k256_signer {
+    use super::*;
+
+    impl Keypair for K256Signer {
+        type VerifyingKey = k256::ecdsa::VerifyingKey;
+
+        fn verifying_key(&self) -> Self::VerifyingKey {
+            *K256Signer::verifying_key(self)
+        }
+    }
+
+    impl SignatureAlgorithmIdentifier for K256Signer {
+        type Params = <k256::ecdsa::SigningKey as SignatureAlgorithmIdentifier>::Params;
+
+        const SIGNATURE_ALGORITHM_IDENTIFIER: AlgorithmIdentifier<Self::Params> =
+            <k256::ecdsa::SigningKey as SignatureAlgorithmIdentifier>::SIGNATURE_ALGORITHM_IDENTIFIER;
+    }
+
+    impl Signer<k256::ecdsa::DerSignature> for K256Signer {
+        fn try_sign(&self, msg: &[u8]) -> signature::Result<k256::ecdsa::DerSignature> {
+            let sig = self.sign_digest(Message::Raw(msg).sha256());
+            k256::ecdsa::DerSignature::try_from(sig.as_slice())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +172,22 @@ mod tests {
             P256DerSigner::SIGNATURE_ALGORITHM_IDENTIFIER
                 .oid
                 .to_string(),
+            "1.2.840.10045.4.3.2"
+        );
+    }
+
+    #[cfg(feature = "libsecp256k1")]
+    #[test]
+    fn k256_signer_signs_what_rustcrypto_verifies() {
+        let key = crate::core::provider::K256Key::generate(KeySpec::EcP256k).unwrap();
+        let signer = key.signing_key();
+        let sig: k256::ecdsa::DerSignature = signer.try_sign(b"to be signed").unwrap();
+        let sig = k256::ecdsa::Signature::from_der(sig.as_bytes()).unwrap();
+        let verifying = Keypair::verifying_key(signer);
+        verifying.verify(b"to be signed", &sig).unwrap();
+        assert!(verifying.verify(b"other", &sig).is_err());
+        assert_eq!(
+            K256Signer::SIGNATURE_ALGORITHM_IDENTIFIER.oid.to_string(),
             "1.2.840.10045.4.3.2"
         );
     }

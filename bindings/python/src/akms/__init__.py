@@ -34,8 +34,6 @@ from ._errors import (
 from ._ffi import LibraryNotFoundError, MissingFunctionError
 from ._store import Store, StoreClosedError
 
-__version__ = "0.1.0"
-
 #: Path of the libakms that was loaded.
 library_path: str = str(_ffi.lib.path)
 
@@ -44,6 +42,12 @@ def library_version() -> str:
     """The loaded libakms's crate version (``akms_version()``), e.g. ``"0.1.0"``."""
     raw = _ffi.lib.akms_version()
     return raw.decode("ascii") if raw else ""
+
+
+try:  # written by the build (setup.py) from the crate's Cargo.toml: one version for both
+    from ._version import __version__  # type: ignore[import-not-found, unused-ignore]
+except ImportError:  # a source checkout (PYTHONPATH=bindings/python/src): the library's crate version
+    __version__ = library_version()
 
 
 def abi_version() -> int:

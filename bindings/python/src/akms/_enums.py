@@ -8,7 +8,7 @@ binding takes one of these it also takes the plain KMS string.
 from __future__ import annotations
 
 import enum
-from typing import Type, TypeVar, Union
+from typing import Dict, Type, TypeVar, Union
 
 from ._errors import InvalidArgumentError, Status
 
@@ -100,3 +100,18 @@ def code_of(cls: Type[_E], value: Union[_E, str], what: str) -> int:
     raise InvalidArgumentError(
         Status.INVALID_ARGUMENT, f"unknown {what} {value!r}; expected one of: {accepted}"
     )
+
+
+def _lookup(cls: Type[_KmsEnum]) -> Dict[object, int]:
+    table: Dict[object, int] = {}
+    for member in cls:
+        table[member] = table[member.value] = _CODES[cls.__name__][member.value]
+    return table
+
+
+#: Member or KMS string -> C code, for the binding's per-call fast path (a miss goes
+#: through :func:`code_of` for its error).
+KEY_SPEC_CODES = _lookup(KeySpec)
+KEY_USAGE_CODES = _lookup(KeyUsage)
+ALGORITHM_CODES = _lookup(Algorithm)
+MESSAGE_TYPE_CODES = _lookup(MessageType)

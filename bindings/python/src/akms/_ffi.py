@@ -25,9 +25,9 @@ from ctypes import (
     POINTER,
     Structure,
     c_bool,
+    c_char,
     c_char_p,
     c_size_t,
-    c_uint8,
     c_uint32,
     c_void_p,
 )
@@ -61,9 +61,13 @@ class akms_store(Structure):
 
 
 class akms_bytes(Structure):
-    """``typedef struct akms_bytes { uint8_t *data; size_t len; } akms_bytes;``"""
+    """``typedef struct akms_bytes { uint8_t *data; size_t len; } akms_bytes;``
 
-    _fields_ = [("data", POINTER(c_uint8)), ("len", c_size_t)]
+    ``data`` is declared ``char *``: slicing it (``b.data[:b.len]``) copies the
+    bytes in one C step.
+    """
+
+    _fields_ = [("data", POINTER(c_char)), ("len", c_size_t)]
 
 
 akms_status = c_uint32
@@ -73,10 +77,11 @@ akms_audit_fn = CFUNCTYPE(None, c_void_p, c_char_p)
 
 # Conventions: a `const char *` argument or a static `const char *` result is
 # c_char_p (ctypes copies the result into bytes); a library-owned `char *`
-# returned through `char **` is read as c_void_p so it can be passed back to
-# akms_string_free; a `const uint8_t *` input is c_char_p, so bytes pass
-# without a copy.
-_str_out = POINTER(c_void_p)  # char **
+# returned through `char **` is written into a c_char_p, whose `.value` copies
+# it and which is then passed back to akms_string_free (declared `void *`, which
+# takes a c_char_p as the pointer it holds); a `const uint8_t *` input is
+# c_char_p, so bytes pass without a copy.
+_str_out = POINTER(c_char_p)  # char **
 _bytes_in = c_char_p  # const uint8_t *
 
 PROTOTYPES: Dict[str, Tuple[Any, Sequence[Any]]] = {

@@ -94,7 +94,14 @@ test-pg: lib tests/c/build/pg_store
 	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest; \
 	AKMS_LIBRARY=$(LIB) $(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python; \
 	(cd bindings/python && AKMS_LIBRARY=$(LIB) $(PYTHON) -X dev -m pytest -q tests/test_postgres.py); \
-	(cd bindings/go && go test -count=1 -run Postgres -v .)
+	(cd bindings/go && go test -count=1 -run Postgres -v .); \
+	echo "== akms --store postgresql://... (the command)"; \
+	export AKMS_PASSPHRASE=cli-pg AKMS_KDF_PARAMS=m=8,t=1,p=1; \
+	key=$$(target/release/akms --store "$$AKMS_TEST_PG_URI&akms_store=cli" create-key \
+	    --key-spec EC_P256 --key-usage SIGN/VERIFY | sed 's/^{"KeyId":"\([^"]*\)".*/\1/'); \
+	target/release/akms --store "$$AKMS_TEST_PG_URI&akms_store=cli" describe-key --key "$$key" \
+	    | grep -q '"KeyState":"Enabled"'; \
+	echo "akms command on PostgreSQL: ok"
 else
 test-pg:
 	@echo "test-pg: skipped: the pure-rust build has no PostgreSQL support (cargo feature postgres)"

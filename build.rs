@@ -55,9 +55,11 @@ fn main() {
 /// as. Programs linked against it then need `libakms.so.<ABI>` at run time, so a link of that
 /// name to `libakms.so` is made beside the library in `target/<profile>/` as well.
 ///
-/// No export list is needed: rustc already links a cdylib with a version script that exports
-/// only its `#[no_mangle]` functions (all `akms_*`; `make test-install` checks with nm), and a
-/// second version script cannot be combined with it.
+/// rustc links a cdylib with a version script of its own that exports every `#[no_mangle]`
+/// function of the crate *and of its dependencies*, and a second version script cannot be
+/// combined with it. `secp256k1-sys` defines four such functions (`rustsecp256k1_v0_*`), so
+/// symbols that come from dependency archives are kept local with `--exclude-libs,ALL`: only
+/// this crate's own `akms_*` functions are exported (`make test-install` checks with nm).
 fn soname(crate_dir: &Path) {
     println!("cargo:rerun-if-changed=src/ffi/version.rs");
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
@@ -77,6 +79,7 @@ fn soname(crate_dir: &Path) {
         .expect("src/ffi/version.rs defines AKMS_ABI_VERSION");
     let name = format!("libakms.so.{abi}");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,--exclude-libs,ALL");
     // OUT_DIR is <target>/[<triple>/]<profile>/build/akms-<hash>/out.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     if let Some(profile_dir) = out_dir.ancestors().nth(3) {

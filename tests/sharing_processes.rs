@@ -608,7 +608,10 @@ fn compaction_while_another_process_holds_the_store_open() {
         .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
         .unwrap();
     let held = holder.ok("create_key");
-    let mut inodes = BTreeSet::from([std::fs::metadata(&path).unwrap().ino()]);
+    // Each compaction writes a new file with a new random log id (header bytes 48..64); inode
+    // numbers cannot tell the files apart, as the file system reuses a freed one.
+    let log_id = |path: &std::path::Path| std::fs::read(path).unwrap()[48..64].to_vec();
+    let mut logs = BTreeSet::from([log_id(&path)]);
     let mut largest = 0;
     for cycle in 0..4 {
         // 300 flips: more than enough dead changes for compaction after a change, too.
@@ -617,7 +620,7 @@ fn compaction_while_another_process_holds_the_store_open() {
             here.enable_key(&k).unwrap();
         }
         largest = largest.max(std::fs::metadata(&path).unwrap().len());
-        inodes.insert(std::fs::metadata(&path).unwrap().ino());
+        logs.insert(log_id(&path));
         // The holder works on across the compaction it did not see coming.
         holder.ok(&format!("disable {}", held[0]));
         holder.ok(&format!(
@@ -630,7 +633,7 @@ fn compaction_while_another_process_holds_the_store_open() {
         // Openers come and go; each may compact on open.
         for _ in 0..3 {
             let comer = open(&path, PASS).unwrap();
-            inodes.insert(std::fs::metadata(&path).unwrap().ino());
+            logs.insert(log_id(&path));
             comer.disable_key(&k).unwrap();
             comer.enable_key(&k).unwrap();
             assert_eq!(digest_of(&comer), digest_of(&here), "cycle {cycle}");
@@ -639,7 +642,7 @@ fn compaction_while_another_process_holds_the_store_open() {
         holder.ok(&format!("enable {}", held[0]));
         assert_eq!(holder.ok("digest")[0], digest_of(&here), "cycle {cycle}");
     }
-    let compactions = inodes.len() - 1;
+    let compactions = logs.len() - 1;
     let now = std::fs::metadata(&path).unwrap().len();
     eprintln!(
         "compaction under sharing: {compactions} new files, largest {largest} B, now {now} B"

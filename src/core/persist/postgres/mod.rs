@@ -19,7 +19,13 @@
 //!   the generation moved — is served from memory: cryptographic calls never wait for the
 //!   database and keep working on the last state seen while it is away. When its connection
 //!   breaks, the follower reconnects with backoff (at most [`MAX_BACKOFF`] between attempts),
-//!   listens again and catches up.
+//!   listens again and catches up. It also pings its connection every second when idle: a
+//!   change gives up once nothing has come from the server for [`STALLED`] (a frozen server, a
+//!   black hole), since it holds the store's state lock meanwhile.
+//!
+//! After a `fork`, a child never uses its parent's runtime or connections (the threads are not
+//! there, the sockets are shared): its first call starts its own (`fork.rs` tells, with an
+//! atomic counter bumped by a `pthread_atfork` handler).
 //!
 //! Consistency: a change committed by one host reaches the others' caches a notification and
 //! one read later (milliseconds); a host cut off from the database keeps using the state it

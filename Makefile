@@ -24,7 +24,7 @@ VALGRIND  ?= valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indi
 C_TESTS   := $(patsubst tests/c/%.c,tests/c/build/%,$(wildcard tests/c/test_*.c))
 EXAMPLES  := $(patsubst examples/c/%.c,examples/c/build/%,$(wildcard examples/c/*.c))
 
-.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go test-serve check-header bench clean
+.PHONY: all lib quickstart examples test test-both test-rust test-c test-python test-go test-serve test-pg check-header bench clean
 
 all: lib
 
@@ -44,7 +44,7 @@ tests/c/build/%: tests/c/%.c tests/c/check.h tests/c/fixtures.h include/akms.h l
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-test: test-rust test-c test-python test-go test-cpp test-install test-serve
+test: test-rust test-c test-python test-go test-cpp test-install test-serve test-pg
 
 test-rust:
 	$(CARGO) test --release $(FEATURES)
@@ -78,6 +78,34 @@ test-go: lib
 	cd bindings/go && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
 	cd bindings/go/interop && go vet ./... && GOEXPERIMENT=cgocheck2 go test -race -count=1 ./...
 	cd examples/go && go vet ./... && go run . ../../README.md && go run ./ca >/dev/null
+
+# PostgreSQL stores: the Rust suites (tests/pg_*.rs, in test-rust) start private clusters
+# themselves; test-pg runs the C (valgrind), Python and Go tests against one it starts
+# (scripts/pg-cluster.sh: 127.0.0.1, scram-sha-256, TLS) and destroys however the recipe ends.
+# The pure-rust build has no PostgreSQL support (cargo feature postgres): skipped there.
+ifeq ($(filter pure-rust,$(PROVIDER)),)
+test-pg: lib tests/c/build/pg_store
+	@set -e; dir=$$(mktemp -d /tmp/akms-test-pg-XXXXXX); \
+	trap 'scripts/pg-cluster.sh destroy '"$$dir" EXIT; \
+	uri=$$(scripts/pg-cluster.sh start "$$dir" $$$$); \
+	export AKMS_TEST_PG_URI="$${uri%%\?*}?sslmode=verify-full&sslrootcert=$$dir/ca.crt"; \
+	echo "== tests/c/build/pg_store (valgrind)"; \
+	$(VALGRIND) --show-possibly-lost=no tests/c/build/pg_store; \
+	$(PYTHON) -m pip install -q --disable-pip-version-check cryptography pytest; \
+	AKMS_LIBRARY=$(LIB) $(PYTHON) -m pip install -q --disable-pip-version-check ./bindings/python; \
+	(cd bindings/python && AKMS_LIBRARY=$(LIB) $(PYTHON) -X dev -m pytest -q tests/test_postgres.py); \
+	(cd bindings/go && go test -count=1 -run Postgres -v .); \
+	echo "== akms --store postgresql://... (the command)"; \
+	export AKMS_PASSPHRASE=cli-pg AKMS_KDF_PARAMS=m=8,t=1,p=1; \
+	key=$$(target/release/akms --store "$$AKMS_TEST_PG_URI&akms_store=cli" create-key \
+	    --key-spec EC_P256 --key-usage SIGN/VERIFY | sed 's/^{"KeyId":"\([^"]*\)".*/\1/'); \
+	target/release/akms --store "$$AKMS_TEST_PG_URI&akms_store=cli" describe-key --key "$$key" \
+	    | grep -q '"KeyState":"Enabled"'; \
+	echo "akms command on PostgreSQL: ok"
+else
+test-pg:
+	@echo "test-pg: skipped: the pure-rust build has no PostgreSQL support (cargo feature postgres)"
+endif
 
 check-header: lib
 	git diff --exit-code include/

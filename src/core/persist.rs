@@ -39,6 +39,8 @@
 mod file;
 mod format;
 pub mod medium;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod record;
 mod shm;
 
@@ -103,6 +105,10 @@ impl Store {
     /// empty file) if needed. Any number of stores, in this process or others, may have the
     /// same file open at once; see the module documentation.
     ///
+    /// A `path` that begins with `postgresql://` or `postgres://` is a PostgreSQL connection
+    /// URI instead: the store lives in that database (`persist/postgres/`), shared by every host
+    /// that opens it; a malformed URI is `InvalidArgument`, a database out of reach `Io`.
+    ///
     /// Errors: `InvalidArgument` for an empty passphrase or KDF parameters out of bounds for a
     /// new file; `Io` if the file cannot be read or written; `Corrupt` for a wrong passphrase,
     /// a header out of bounds, or a file whose committed contents fail authentication (the
@@ -119,6 +125,9 @@ impl Store {
     ) -> Result<Store> {
         if passphrase.is_empty() {
             return Err(invalid("the passphrase is empty"));
+        }
+        if let Some(uri) = postgres_location(path.as_ref()) {
+            return open_postgres(uri, passphrase, options);
         }
         let medium = file::FileMedium::new(path.as_ref())?;
         Store::open_medium(Box::new(medium), passphrase, options)
@@ -144,6 +153,27 @@ impl Store {
             Some(Box::new(journal)),
         ))
     }
+}
+
+/// The location as a PostgreSQL URI, if it is one (SPEC: it begins with `postgresql://` or
+/// `postgres://`; anything else is a file path).
+fn postgres_location(location: &Path) -> Option<&str> {
+    location
+        .to_str()
+        .filter(|s| s.starts_with("postgresql://") || s.starts_with("postgres://"))
+}
+
+#[cfg(feature = "postgres")]
+fn open_postgres(uri: &str, passphrase: &[u8], options: &PersistOptions) -> Result<Store> {
+    let medium = postgres::PostgresMedium::new(uri)?;
+    Store::open_medium(Box::new(medium), passphrase, options)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(_uri: &str, _passphrase: &[u8], _options: &PersistOptions) -> Result<Store> {
+    Err(invalid(
+        "this build of akms has no PostgreSQL support (cargo feature postgres)",
+    ))
 }
 
 /// The journal of a persistent store, whatever its medium: seals changes into records, opens

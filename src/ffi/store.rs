@@ -66,6 +66,12 @@ pub unsafe extern "C" fn akms_store_free(store: *mut akms_store) {
 /// it started. Beside the file live `<path>.akms-lock` (the lock and a shared change counter)
 /// and, during compaction, `<path>.akms-tmp`; every file akms creates is mode `0600`.
 ///
+/// A `path` that begins with `postgresql://` or `postgres://` is a PostgreSQL connection URI
+/// instead (`akms_store=NAME` picks one of the stores in the database, default `default`): the
+/// store lives in that database, shared by every host that opens it, with the same sealing
+/// (README, "Stores shared by many hosts"). A malformed URI is `AKMS_ERR_INVALID_ARGUMENT`; a
+/// database that cannot be reached is `AKMS_ERR_IO`, within 30 s.
+///
 /// On `AKMS_OK`, `*out` is a new handle; free it with `akms_store_free`.
 /// Errors: `AKMS_ERR_INVALID_ARGUMENT` (NULL `path` or `out`, `path` not UTF-8, empty
 /// passphrase, bad or out-of-bounds `AKMS_KDF_PARAMS`), `AKMS_ERR_IO` (cannot read, write or

@@ -130,7 +130,8 @@ fn signal(pids: &[String], sig: &str) {
 fn a_database_that_stops_answering_fails_changes_in_seconds() {
     // SIGSTOP on the server: connections stay open (the kernel still acknowledges), nothing
     // answers. akms gives up when neither of its connections has heard from the server for
-    // 5 s (well before the 25 s deadline), so the state lock the change holds is not held long.
+    // 5 s (well before the 25 s deadline); the change does not hold the store's state lock
+    // meanwhile, so other calls go on.
     let cluster = Cluster::new("frozen");
     let uri = cluster.store("frozen");
     let a = Store::open_with(&uri, PASS, &cheap()).unwrap();
@@ -140,11 +141,18 @@ fn a_database_that_stops_answering_fails_changes_in_seconds() {
     let pids = server_pids(&cluster);
     signal(&pids, "-STOP");
     let start = Instant::now();
-    let e = a
-        .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
-        .unwrap_err();
-    let took = start.elapsed();
-    // Signing goes on meanwhile.
+    let changer = {
+        let a = a.clone();
+        std::thread::spawn(move || {
+            let e = a
+                .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)
+                .unwrap_err();
+            (e, start.elapsed())
+        })
+    };
+    // Signing goes on meanwhile, on the last state seen: the change waiting for the database
+    // does not hold the store's state lock (it fails only after 5 s of silence).
+    std::thread::sleep(Duration::from_millis(300));
     let signed = a
         .asymmetric_sign(
             &k,
@@ -154,12 +162,18 @@ fn a_database_that_stops_answering_fails_changes_in_seconds() {
             &[1; 32],
         )
         .is_ok();
+    let signed_while_the_change_waited = !changer.is_finished();
+    let (e, took) = changer.join().unwrap();
     signal(&pids, "-CONT");
     eprintln!("a change against a frozen database failed after {took:?}: {e}");
     assert_eq!(e.status(), Status::Io, "{e}");
     assert!(e.message().contains("stopped answering"), "{e}");
     assert!(took < Duration::from_secs(30), "{took:?}");
     assert!(signed);
+    assert!(
+        signed_while_the_change_waited,
+        "the sign waited for the change ({took:?})"
+    );
     // Thawed: changes work again, on a new connection.
     let (k2, _) = a
         .create_key(KeySpec::EcP256, KeyUsage::SignVerify, None)

@@ -47,7 +47,7 @@ mod shm;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use rand::RngExt;
 
 pub use format::KdfParams;
@@ -144,11 +144,16 @@ impl Store {
             return Err(invalid("the passphrase is empty"));
         }
         let journal = SealedJournal::open(medium, passphrase, options)?;
-        let mut state = State::default();
-        journal.catch_up(&mut state)?;
-        journal.compact_if_dead(&mut state, Some(options.clock.now()), 0);
+        let state = RwLock::new(State::default());
+        journal.catch_up(&state)?;
+        journal.compact_if_dead(
+            &mut journal.place.lock(),
+            &mut state.write(),
+            Some(options.clock.now()),
+            0,
+        );
         Ok(Store::from_parts(
-            state,
+            state.into_inner(),
             options.clock.clone(),
             Some(Box::new(journal)),
         ))
@@ -186,7 +191,8 @@ struct SealedJournal {
     place: Mutex<Place>,
 }
 
-/// Where this opener is in the log (taken only with the state's write lock held).
+/// Where this opener is in the log. Its lock is taken before the state's (state.rs), and held
+/// across the medium's calls: it serializes this opener's catch-ups and changes.
 struct Place {
     /// The header of the log the cursor is in (its log id is in every record's AAD).
     header: Header,
@@ -379,8 +385,13 @@ impl SealedJournal {
     /// Compacts the log if at least half of its changes are dead (and at least `min_dead`),
     /// best-effort: any failure leaves the log as it was. `now` (on open) drops the keys whose
     /// deletion window has passed; after a change they were deleted already.
-    fn compact_if_dead(&self, state: &mut State, now: Option<UnixMillis>, min_dead: usize) {
-        let mut place = self.place.lock();
+    fn compact_if_dead(
+        &self,
+        place: &mut Place,
+        state: &mut State,
+        now: Option<UnixMillis>,
+        min_dead: usize,
+    ) {
         if place.changes < 2 * place.live.max(min_dead) {
             return; // cannot be half dead yet
         }
@@ -431,16 +442,20 @@ impl Journal for SealedJournal {
         self.medium.generation() != self.seen.load(Ordering::Acquire)
     }
 
-    fn catch_up(&self, state: &mut State) -> Result<()> {
+    fn catch_up(&self, state: &RwLock<State>) -> Result<()> {
         let generation = self.medium.generation();
         if generation == self.seen.load(Ordering::Acquire) {
             return Ok(());
         }
         let read = {
             let mut place = self.place.lock();
+            if generation == self.seen.load(Ordering::Acquire) {
+                return Ok(()); // another thread caught up while this one waited
+            }
+            // The medium is read with the state unlocked; only applying the tail locks it.
             self.medium
                 .read(&place.cursor)
-                .and_then(|tail| self.take(state, &mut place, tail))
+                .and_then(|tail| self.take(&mut state.write(), &mut place, tail))
         };
         match read {
             Ok(_) => {}
@@ -455,15 +470,20 @@ impl Journal for SealedJournal {
 
     fn commit(
         &self,
-        state: &mut State,
+        state: &RwLock<State>,
         f: &mut dyn FnMut(&mut State) -> Result<Vec<Change>>,
     ) -> Result<()> {
+        // Held to the end: no other change of this opener validates against a state that lacks
+        // this one's changes.
         let mut place = self.place.lock();
         let from = place.cursor.clone();
         let mut staged = Vec::new();
         let cursor = self.medium.append(&from, &mut |tail| {
-            let keep = self.take(state, &mut place, tail)?;
-            let changes = f(state)?;
+            // The state is locked to apply the tail and validate, not while the medium makes
+            // the records durable.
+            let mut state = state.write();
+            let keep = self.take(&mut state, &mut place, tail)?;
+            let changes = f(&mut state)?;
             let (records, barrier) = self.seal(&place, &changes)?;
             staged = changes;
             Ok(Append {
@@ -474,13 +494,13 @@ impl Journal for SealedJournal {
         })?;
         place.changes += staged.len();
         place.cursor = cursor;
-        drop(place);
         let wrote = !staged.is_empty();
+        let mut state = state.write();
         for change in staged {
             state.apply(change);
         }
         if wrote {
-            self.compact_if_dead(state, None, DEAD_BEFORE_COMPACTING);
+            self.compact_if_dead(&mut place, &mut state, None, DEAD_BEFORE_COMPACTING);
         }
         Ok(())
     }

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+use parking_lot::RwLock;
+
 use super::alias;
 use super::clock::UnixMillis;
 use super::error::{Error, Result};
@@ -36,22 +38,29 @@ pub enum Change {
 }
 
 /// Where a persistent store makes its changes durable, shared with every other opener of the
-/// same store (`persist.rs`). The store calls it with its state's write lock held.
+/// same store (`persist.rs`).
+///
+/// The journal takes the store's state lock itself, and only to read or change the state: never
+/// across the medium's I/O (an fsync, a database round trip, a database that stopped
+/// answering), so that calls on the last state seen (signing, say) go on meanwhile. Lock order:
+/// the journal's own lock, then the state's.
 pub trait Journal: Send + Sync {
     /// Whether other openers may have committed changes since `state` last caught up. Called
     /// before every call of the store: cheap, no I/O, no lock.
     fn stale(&self) -> bool;
 
     /// Applies to `state` the changes other openers committed since it last caught up.
-    fn catch_up(&self, state: &mut State) -> Result<()>;
+    fn catch_up(&self, state: &RwLock<State>) -> Result<()>;
 
     /// The exclusive section, across every opener: catches `state` up with every change
     /// committed before, calls `f` (which validates against that state and returns the
     /// changes to make), makes them durable, and only then applies them to `state`. If `f`
-    /// fails, nothing is written and its error is returned.
+    /// fails, nothing is written and its error is returned. `f` runs with the state's write
+    /// lock held; the lock is released while the changes are made durable, and taken again to
+    /// apply them (a call in between sees the state without them: they are not acknowledged).
     fn commit(
         &self,
-        state: &mut State,
+        state: &RwLock<State>,
         f: &mut dyn FnMut(&mut State) -> Result<Vec<Change>>,
     ) -> Result<()>;
 }

@@ -143,9 +143,8 @@ impl Store {
     pub(crate) fn refresh(&self) -> Result<()> {
         if let Some(journal) = &self.shared.journal {
             if journal.stale() {
-                let mut state = self.shared.state.write();
-                let caught_up = journal.catch_up(&mut state);
-                self.changed(&state);
+                let caught_up = journal.catch_up(&self.shared.state);
+                self.changed(&self.shared.state.read());
                 match caught_up {
                     Err(Error::Io(_)) => {}
                     other => other?,
@@ -215,7 +214,7 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `f` under the write lock, against the latest committed state, and commits what it
+    /// Runs `f` under the state's write lock, against the latest committed state, and commits what it
     /// stages. With a journal, this is the exclusive section across every opener of the store:
     /// the changes others committed are applied first, `f` validates against that state, its
     /// changes are made durable and only then applied. Keys whose deletion window has passed
@@ -225,7 +224,6 @@ impl Store {
         f: impl FnOnce(&Self, &mut State, UnixMillis) -> Result<T>,
     ) -> Result<T> {
         let now = self.now();
-        let mut state = self.shared.state.write();
         let mut f = Some(f);
         let mut outcome: Option<Result<T>> = None;
         let mut section = |state: &mut State| -> Result<Vec<Change>> {
@@ -242,16 +240,19 @@ impl Store {
             outcome = Some(result);
             Ok(changes)
         };
+        // The journal takes the state's lock itself, and not across its I/O (state.rs).
         let written = match &self.shared.journal {
-            Some(journal) => journal.commit(&mut state, &mut section),
-            None => section(&mut state).map(|changes| {
-                for change in changes {
-                    state.apply(change);
-                }
-            }),
+            Some(journal) => journal.commit(&self.shared.state, &mut section),
+            None => {
+                let mut state = self.shared.state.write();
+                section(&mut state).map(|changes| {
+                    for change in changes {
+                        state.apply(change);
+                    }
+                })
+            }
         };
-        self.changed(&state);
-        drop(state);
+        self.changed(&self.shared.state.read());
         match (written, outcome) {
             (_, Some(Err(e))) => Err(e),
             (Err(e), _) => Err(e),

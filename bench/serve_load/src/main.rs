@@ -184,21 +184,21 @@ impl Conn {
     }
 }
 
-/// user + system clock ticks (1/100 s) of a process; `None` for this one means /proc/self.
-fn cpu_ticks(pid: Option<u32>) -> u64 {
+/// (user, system) clock ticks (1/100 s) of a process; `None` for this one means /proc/self.
+fn cpu_ticks(pid: Option<u32>) -> (u64, u64) {
     let path = match pid {
         Some(p) => format!("/proc/{p}/stat"),
         None => "/proc/self/stat".to_owned(),
     };
     let Ok(s) = std::fs::read_to_string(path) else {
-        return 0;
+        return (0, 0);
     };
     let Some(rest) = s.rfind(')').map(|i| &s[i + 2..]) else {
-        return 0;
+        return (0, 0);
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
     let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    n(11) + n(12)
+    (n(11), n(12))
 }
 
 fn json_str<'a>(json: &'a str, field: &str) -> Option<&'a str> {
@@ -231,7 +231,8 @@ struct RowResult {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
-    server_us: Option<f64>,
+    /// Server CPU µs per request: user, system.
+    server_us: Option<(f64, f64)>,
     client_us: f64,
     errors: u64,
 }
@@ -301,8 +302,13 @@ fn run_row(t: &Target, op: &str, body: &str, clients: usize, secs: u64) -> RowRe
         rps: all.len() as f64 / elapsed,
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
-        server_us: t.pid.map(|_| (s1 - s0) as f64 * 10_000.0 / n),
-        client_us: (c1 - c0) as f64 * 10_000.0 / n,
+        server_us: t.pid.map(|_| {
+            (
+                (s1.0 - s0.0) as f64 * 10_000.0 / n,
+                (s1.1 - s0.1) as f64 * 10_000.0 / n,
+            )
+        }),
+        client_us: ((c1.0 + c1.1) - (c0.0 + c0.1)) as f64 * 10_000.0 / n,
         errors: errors.load(Ordering::Relaxed),
     }
 }
@@ -357,7 +363,7 @@ fn main() {
         .collect();
     let digest = base64(&Sha256::digest(b"serve_load"));
     println!(
-        "| row | server | req/s | p50 ms | p99 ms | server CPU µs/req | client CPU µs/req | errors | ratio |"
+        "| row | server | req/s | p50 ms | p99 ms | server CPU µs/req (user + sys) | client CPU µs/req | errors | akms / peer |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows.split(',') {
@@ -392,7 +398,10 @@ fn main() {
                 r.rps,
                 r.p50_ms,
                 r.p99_ms,
-                r.server_us.map_or("-".to_owned(), |u| format!("{u:.1}")),
+                r.server_us.map_or("-".to_owned(), |(u, k)| format!(
+                    "{:.1} ({u:.1} + {k:.1})",
+                    u + k
+                )),
                 r.client_us,
                 r.errors
             );

@@ -337,3 +337,41 @@ pub fn pem_body(pem: &str) -> String {
         .map(str::trim)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_v4_uuids_across_threads() {
+        let mut ids: Vec<String> = (0..1000).map(|_| request_id()).collect();
+        let others: Vec<_> = (0..4)
+            .map(|_| std::thread::spawn(|| (0..1000).map(|_| request_id()).collect::<Vec<_>>()))
+            .collect();
+        for t in others {
+            ids.extend(t.join().unwrap());
+        }
+        assert!(ids.iter().all(|id| akms::core::id::is_uuid(id)
+            && id.as_bytes()[14] == b'4'
+            && matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b')));
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+
+    #[test]
+    fn event_time_is_rfc3339_with_milliseconds_of_now() {
+        let before = now_millis();
+        let t = event_time_now();
+        let after = now_millis();
+        assert_eq!(t.len(), "2026-12-01T08:55:00.123Z".len(), "{t}");
+        assert!(
+            (rfc3339_millis(before)..=rfc3339_millis(after)).contains(&t),
+            "{t}"
+        );
+        // The cached second is reused and the milliseconds still change with the clock.
+        let again = event_time_now();
+        assert!(again >= t);
+    }
+}

@@ -173,6 +173,7 @@ test-install: lib
 SERVE_VENV ?= $(shell $(PYTHON) -c 'import tempfile; print(tempfile.gettempdir())')/akms-serve-venv
 test-serve:
 	$(CARGO) build --release -p akms-cli $(FEATURES)
+	$(CARGO) build --release -p akms $(FEATURES)
 	test -x $(SERVE_VENV)/bin/python || $(PYTHON) -m venv $(SERVE_VENV)
 	$(SERVE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r tests/serve/requirements.txt
 	cd tests/serve && PATH="$(SERVE_VENV)/bin:$$PATH" AKMS_BIN=$(CURDIR)/target/release/akms \

@@ -6,8 +6,10 @@
 #
 #   bench/serve_load/run.sh [SECONDS_PER_ROW] [CLIENTS]      default: 10 s, 16 clients
 #
-# Needs root (unshare), Go, and a Rust toolchain. Builds akms (release), the generator, and
-# local-kms (go install, pinned) into a temp dir. Not run in CI.
+# Needs root (unshare), Go, and a Rust toolchain. Builds akms (release), the generator (Rust, its
+# own package here, target/ beside it), and local-kms (go install, pinned) into a temp dir.
+# AKMS_SERVE_ARGS adds options to akms serve (e.g. "--store FILE" instead of the default
+# --memory). Not run in CI.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-10}
@@ -19,7 +21,8 @@ if [ -z "${AKMS_BENCH_INNER:-}" ]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     (cd ../.. && cargo build --release -q -p akms-cli)
-    go build -o "$tmp/serve_load" .
+    cargo build --release -q --manifest-path Cargo.toml
+    cp target/release/serve_load "$tmp/serve_load"
     GOBIN="$tmp" go install "github.com/nsmithuk/local-kms@$LOCAL_KMS_VERSION"
     AKMS_BENCH_INNER=1 AKMS_BENCH_TMP="$tmp" unshare -n "$(pwd)/run.sh" "$@"
     exit
@@ -28,7 +31,8 @@ fi
 ip link set lo up
 akms=$(cd ../.. && pwd)/target/release/akms
 echo '{"AccessKeys": [{"AccessKeyId": "bench", "AccessKeySecret": "bench-secret"}]}' > "$tmp/creds.json"
-"$akms" serve --memory --listen 127.0.0.1:0 --credentials "$tmp/creds.json" --audit-log "$tmp/audit.jsonl" > "$tmp/akms.out" &
+# shellcheck disable=SC2086
+"$akms" serve ${AKMS_SERVE_ARGS:---memory} --listen 127.0.0.1:0 --credentials "$tmp/creds.json" --audit-log "$tmp/audit.jsonl" > "$tmp/akms.out" &
 akms_pid=$!
 PORT=18090 KMS_REGION=us-east-1 KMS_DATA_PATH="$tmp/lkms" "$tmp/local-kms" > "$tmp/lkms.log" 2>&1 &
 lkms_pid=$!
@@ -40,7 +44,5 @@ done
 akms_url=$(sed -n 's/^akms serve: listening on //p' "$tmp/akms.out")
 
 echo "serve_load: $clients keep-alive clients, ${secs}s per row, $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "| row            | server | req/s     | p50 ms  | p99 ms  | CPU µs/req | errors |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-"$tmp/serve_load" -url "$akms_url" -label akms -pid "$akms_pid" -clients "$clients" -duration "${secs}s"
-"$tmp/serve_load" -url http://127.0.0.1:18090 -label local-kms -pid "$lkms_pid" -clients "$clients" -duration "${secs}s"
+"$tmp/serve_load" --clients "$clients" --seconds "$secs" ${AKMS_BENCH_ROWS:+--rows "$AKMS_BENCH_ROWS"} \
+    --target "akms=$akms_url@$akms_pid" --target "local-kms=http://127.0.0.1:18090@$lkms_pid"

@@ -34,13 +34,15 @@ CREDENTIALS = {
 class Server:
     """A running `akms serve`: its URL, host:port and audit log."""
 
-    def __init__(self, tmp: Path, extra_args=(), name="serve"):
+    def __init__(self, tmp: Path, extra_args=(), name="serve", store_args=None):
+        """``store_args`` (e.g. ``["--store", F, "--passphrase-file", P]``) replaces --memory."""
         self.dir = tmp
         self.credentials = tmp / f"{name}-credentials.json"
         self.credentials.write_text(json.dumps(CREDENTIALS))
         self.audit_path = tmp / f"{name}-audit.jsonl"
         self.proc = subprocess.Popen(
-            [str(AKMS), "serve", "--memory", "--listen", "127.0.0.1:0",
+            [str(AKMS), *(store_args or []), "serve", *([] if store_args else ["--memory"]),
+             "--listen", "127.0.0.1:0",
              "--credentials", str(self.credentials), "--audit-log", str(self.audit_path), *extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )

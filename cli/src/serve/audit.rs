@@ -15,6 +15,8 @@ use serde::Serialize;
 thread_local! {
     /// The events of the store calls made by the request being handled on this thread.
     static CAUGHT: RefCell<Option<Vec<AuditEvent>>> = const { RefCell::new(None) };
+    /// The audit line being written by this thread.
+    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Sends the store's audit events to the request being handled on the calling thread.
@@ -91,11 +93,19 @@ impl AuditLog {
     /// and does not fail the request.
     pub fn write(&self, line: &Line) {
         let Some(out) = &self.out else { return };
-        let mut text = serde_json::to_vec(line).unwrap_or_default();
-        text.push(b'\n');
-        let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = out.write_all(&text).and_then(|()| out.flush()) {
-            eprintln!("akms serve: writing the audit log failed: {e}");
-        }
+        // Made in this thread's buffer (no allocation per line), then written with one
+        // write(2) under the lock: the line is in the file before the response is sent.
+        TEXT.with(|text| {
+            let mut text = text.borrow_mut();
+            text.clear();
+            if serde_json::to_writer(&mut *text, line).is_err() {
+                return;
+            }
+            text.push(b'\n');
+            let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = out.write_all(&text).and_then(|()| out.flush()) {
+                eprintln!("akms serve: writing the audit log failed: {e}");
+            }
+        })
     }
 }

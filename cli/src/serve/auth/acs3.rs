@@ -12,7 +12,7 @@
 
 use super::{
     check_skew, ct_eq, encode_rfc3986, hmac_sha256, hmac_sm3, parse_form, parse_iso8601,
-    sha256_hex, sm3_hex, AuthFailure, Authenticated, NonceCache, Secrets,
+    sha256_hex, sm3_hex, AuthFailure, Authenticated, AuthorizationParams, NonceCache, Secrets,
 };
 use crate::serve::request::Request;
 
@@ -63,22 +63,7 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Auth, AuthFailure> {
         "ACS3-HMAC-SM3" => Acs3Alg::HmacSm3,
         _ => return Err(bad("unsupported algorithm")),
     };
-    let (mut cred, mut signed, mut sig) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("a parameter has no value"))?;
-        let slot = match k {
-            "Credential" => &mut cred,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut sig,
-            _ => return Err(bad("unknown parameter")),
-        };
-        if slot.replace(v).is_some() {
-            return Err(bad("repeated parameter"));
-        }
-    }
+    let AuthorizationParams { cred, signed, sig } = AuthorizationParams::parse(rest, &bad)?;
     let cred = cred
         .filter(|c| !c.is_empty())
         .ok_or_else(|| bad("no Credential"))?;

@@ -307,6 +307,40 @@ impl NonceCache {
     }
 }
 
+/// The parameters of an ACS3 or SigV4 `Authorization` header after its algorithm name:
+/// `Credential=..,SignedHeaders=..,Signature=..`, each at most once and nothing else (`bad`
+/// words the refusal for the scheme).
+pub(crate) struct AuthorizationParams<'a> {
+    pub cred: Option<&'a str>,
+    pub signed: Option<&'a str>,
+    pub sig: Option<&'a str>,
+}
+
+impl<'a> AuthorizationParams<'a> {
+    pub fn parse(
+        rest: &'a str,
+        bad: &dyn Fn(&str) -> AuthFailure,
+    ) -> Result<AuthorizationParams<'a>, AuthFailure> {
+        let (mut cred, mut signed, mut sig) = (None, None, None);
+        for part in rest.split(',') {
+            let (k, v) = part
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| bad("a parameter has no value"))?;
+            let slot = match k {
+                "Credential" => &mut cred,
+                "SignedHeaders" => &mut signed,
+                "Signature" => &mut sig,
+                _ => return Err(bad("unknown parameter")),
+            };
+            if slot.replace(v).is_some() {
+                return Err(bad("repeated parameter"));
+            }
+        }
+        Ok(AuthorizationParams { cred, signed, sig })
+    }
+}
+
 /// Verifies a request with whichever Alibaba scheme it carries: ACS3 (an `Authorization`
 /// header starting `ACS3-`) or the RPC signature (a `Signature` parameter).
 pub fn verify_alibaba(

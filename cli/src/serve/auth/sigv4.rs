@@ -12,7 +12,7 @@
 
 use super::{
     check_skew, ct_eq, encode_rfc3986, hmac_sha256, parse_amz_date, parse_form, percent_decode,
-    sha256_hex, AuthFailure, Authenticated, Secrets,
+    sha256_hex, AuthFailure, Authenticated, AuthorizationParams, Secrets,
 };
 use crate::serve::request::Request;
 
@@ -34,22 +34,7 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
     let rest = value
         .strip_prefix("AWS4-HMAC-SHA256 ")
         .ok_or_else(|| bad("not AWS4-HMAC-SHA256"))?;
-    let (mut cred, mut signed, mut sig) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("a parameter has no value"))?;
-        let slot = match k {
-            "Credential" => &mut cred,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut sig,
-            _ => return Err(bad("unknown parameter")),
-        };
-        if slot.replace(v).is_some() {
-            return Err(bad("repeated parameter"));
-        }
-    }
+    let AuthorizationParams { cred, signed, sig } = AuthorizationParams::parse(rest, &bad)?;
     let cred = cred.ok_or_else(|| bad("no Credential"))?;
     let mut scope = cred.rsplitn(5, '/');
     let (term, service, region, date, ak) = (

@@ -88,25 +88,10 @@ const ALI_ACTIONS: &[&str] = &[
     "Bogus",
 ];
 
+/// `YYYYMMDDTHHMMSSZ` (SigV4's X-Amz-Date) of Unix seconds `t`: the library's RFC 3339 form
+/// without its separators.
 fn amz_date(t: i64) -> String {
-    let days = t.div_euclid(86400);
-    let secs = t.rem_euclid(86400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    akms::core::clock::rfc3339(t * 1000).replace(['-', ':'], "")
 }
 
 fn aws_signed(op: &str, body: &[u8]) -> Request {

@@ -10,6 +10,11 @@ use akms_cli::error::Failure;
 use akms_cli::{commands, location, serve};
 use clap::{CommandFactory, Parser};
 
+/// mimalloc rather than glibc's malloc: `akms serve` makes and frees many small buffers per
+/// request (headers, JSON, the audit line), and glibc's allocator was about a tenth of its CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Usage errors exit 2 with clap's message; --help and --version exit 0.
     let cli = Cli::parse();

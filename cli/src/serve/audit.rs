@@ -15,8 +15,6 @@ use serde::Serialize;
 thread_local! {
     /// The events of the store calls made by the request being handled on this thread.
     static CAUGHT: RefCell<Option<Vec<AuditEvent>>> = const { RefCell::new(None) };
-    /// The audit line being written by this thread.
-    static TEXT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Sends the store's audit events to the request being handled on the calling thread.
@@ -61,9 +59,29 @@ pub struct Line {
 }
 
 /// Where the lines go: a file (appended), standard output, or nowhere.
+///
+/// Lines are committed in groups. A line is first added to the pending text (`append`), then
+/// made durable in the file (`flush`): whoever flushes writes every pending line with one
+/// write(2), so lines that arrive together (requests answered in the same turn of the
+/// reactor) share one system call. No line is ever left pending once its `flush` returns, and
+/// every caller flushes its line before it sends the response: the log holds the line of
+/// every answered request.
 pub struct AuditLog {
-    out: Option<Mutex<Box<dyn Write + Send>>>,
+    out: Option<Mutex<Pending>>,
 }
+
+/// The lines added and not yet written, and how far the file has got.
+struct Pending {
+    sink: Box<dyn Write + Send>,
+    text: Vec<u8>,
+    /// How many lines were ever added, and how many of them are in the file.
+    added: u64,
+    written: u64,
+}
+
+/// A line's place in the log, to wait for.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
 
 impl AuditLog {
     pub fn none() -> AuditLog {
@@ -72,7 +90,7 @@ impl AuditLog {
 
     /// `-` is standard output; anything else a file opened for appending (created 0600).
     pub fn open(target: &str) -> std::io::Result<AuditLog> {
-        let out: Box<dyn Write + Send> = if target == "-" {
+        let sink: Box<dyn Write + Send> = if target == "-" {
             Box::new(std::io::stdout())
         } else {
             use std::os::unix::fs::OpenOptionsExt;
@@ -85,27 +103,138 @@ impl AuditLog {
             )
         };
         Ok(AuditLog {
-            out: Some(Mutex::new(out)),
+            out: Some(Mutex::new(Pending {
+                sink,
+                text: Vec::with_capacity(64 * 1024),
+                added: 0,
+                written: 0,
+            })),
         })
     }
 
-    /// Writes `line` and flushes it. A failed write is reported on stderr (once per failure)
-    /// and does not fail the request.
+    /// Writes `line` now (with any lines pending before it).
     pub fn write(&self, line: &Line) {
+        let ticket = self.append(line);
+        self.flush(ticket);
+    }
+
+    /// Writes `line` after letting the other requests of this turn of the reactor add theirs,
+    /// so that one write(2) carries them all. Returns once the line is in the file.
+    pub async fn commit(&self, line: &Line) {
+        let ticket = self.append(line);
+        if self.out.is_some() {
+            tokio::task::yield_now().await;
+        }
+        self.flush(ticket);
+    }
+
+    /// Adds `line` to the pending text.
+    fn append(&self, line: &Line) -> Ticket {
+        let Some(out) = &self.out else {
+            return Ticket(0);
+        };
+        let mut p = out.lock().unwrap_or_else(|e| e.into_inner());
+        let before = p.text.len();
+        if serde_json::to_writer(&mut p.text, line).is_err() {
+            p.text.truncate(before);
+            return Ticket(p.added);
+        }
+        p.text.push(b'\n');
+        p.added += 1;
+        Ticket(p.added)
+    }
+
+    /// Makes sure the line of `ticket` is written: if no one has written it yet, writes every
+    /// pending line. A failed write is reported on stderr (once per failure) and does not fail
+    /// the request; its lines are dropped rather than retried ahead of later ones.
+    fn flush(&self, ticket: Ticket) {
         let Some(out) = &self.out else { return };
-        // Made in this thread's buffer (no allocation per line), then written with one
-        // write(2) under the lock: the line is in the file before the response is sent.
-        TEXT.with(|text| {
-            let mut text = text.borrow_mut();
-            text.clear();
-            if serde_json::to_writer(&mut *text, line).is_err() {
-                return;
+        let mut p = out.lock().unwrap_or_else(|e| e.into_inner());
+        if p.written >= ticket.0 {
+            return;
+        }
+        let Pending { sink, text, .. } = &mut *p;
+        if let Err(e) = sink.write_all(text).and_then(|()| sink.flush()) {
+            eprintln!("akms serve: writing the audit log failed: {e}");
+        }
+        text.clear();
+        p.written = p.added;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: usize) -> Line {
+        Line {
+            event_time: "2026-12-01T08:55:00.123Z".into(),
+            request_id: format!("request-{n}"),
+            principal: String::new(),
+            operation: "Sign".into(),
+            key_id: None,
+            key_version_id: None,
+            alias: None,
+            algorithm: None,
+            status: "AKMS_OK",
+            access_key_id: "ak".into(),
+            source_ip: "127.0.0.1".into(),
+            protocol: "AWS",
+        }
+    }
+
+    fn lines_of(path: &std::path::Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn write_puts_the_line_in_the_file_before_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(path.to_str().unwrap()).unwrap();
+        log.write(&line(1));
+        let lines = lines_of(&path);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["RequestId"], "request-1");
+    }
+
+    #[test]
+    fn every_committed_line_is_in_the_file_when_its_commit_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = Arc::new(AuditLog::open(path.to_str().unwrap()).unwrap());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let n = 200;
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    let (log, path) = (log.clone(), path.clone());
+                    tokio::spawn(async move {
+                        log.commit(&line(i)).await;
+                        // Read back at once: the line must already be there, whole.
+                        let want = format!("request-{i}");
+                        assert!(lines_of(&path).iter().any(|l| l["RequestId"] == *want));
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
             }
-            text.push(b'\n');
-            let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(e) = out.write_all(&text).and_then(|()| out.flush()) {
-                eprintln!("akms serve: writing the audit log failed: {e}");
-            }
-        })
+        });
+        let mut ids: Vec<String> = lines_of(&path)
+            .iter()
+            .map(|l| l["RequestId"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), n);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "each line exactly once");
     }
 }

@@ -65,7 +65,7 @@ fn strip_arn(given: &str) -> Option<String> {
     }
 }
 
-fn akms_operation(op: &str) -> Option<&'static str> {
+pub fn akms_operation(op: &str) -> Option<&'static str> {
     OPERATIONS.iter().find(|(o, _)| *o == op).map(|(_, a)| *a)
 }
 

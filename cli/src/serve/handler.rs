@@ -196,6 +196,14 @@ impl Server {
 
     /// Handles `req`: returns the response, having written the audit line.
     pub fn handle(&self, req: &Request) -> Response {
+        let (response, line) = self.answer(req);
+        self.audit.write(&line);
+        response
+    }
+
+    /// Handles `req`: returns the response and its audit line, which the caller must write
+    /// (`AuditLog::write` or `commit`) before it sends the response.
+    pub fn answer(&self, req: &Request) -> (Response, Line) {
         let request_id = request_id();
         let protocol = Protocol::detect(req);
         let (outcome, events) = audit::catch(|| match protocol {
@@ -227,8 +235,7 @@ impl Server {
             source_ip: req.source_ip.clone(),
             protocol: protocol.name(),
         };
-        self.audit.write(&line);
-        outcome.response
+        (outcome.response, line)
     }
 
     /// A request larger than the limit: refused before it is read in full.

@@ -4,7 +4,7 @@
 //! `request.rs` the request as the protocols see it; `handler.rs` one request start to finish;
 //! `auth/` the signature schemes; `alibaba.rs` and `aws.rs` each protocol's operations, names
 //! and shapes; `errors.rs` every error code in one table; `credentials.rs` the access keys;
-//! `audit.rs` the audit log.
+//! `audit.rs` the audit log; `pool.rs` the threads of RSA private-key operations.
 
 pub mod alibaba;
 pub mod audit;
@@ -13,6 +13,7 @@ pub mod aws;
 pub mod credentials;
 pub mod errors;
 pub mod handler;
+pub mod pool;
 pub mod request;
 
 use std::convert::Infallible;
@@ -132,8 +133,30 @@ pub fn run(args: ServeArgs, store: akms::Store) -> ExitCode {
             )
         }
     };
-    let server = Arc::new(Server::new(store, credentials, audit));
-    runtime.block_on(serve(args.listen, tls, server))
+    let crypto = match pool::CryptoPool::per_cpu() {
+        Ok(p) => p,
+        Err(e) => {
+            return fail(
+                akms::Status::Internal,
+                format!("cannot start the crypto threads: {e}"),
+            )
+        }
+    };
+    let shared = Arc::new(Shared {
+        server: Arc::new(Server::new(store, credentials, audit)),
+        crypto,
+        persistent: !args.memory,
+    });
+    runtime.block_on(serve(args.listen, tls, shared))
+}
+
+/// What every connection shares.
+struct Shared {
+    server: Arc<Server>,
+    /// Runs RSA private-key operations.
+    crypto: pool::CryptoPool,
+    /// Whether changes are written to a file or database (and so wait on I/O).
+    persistent: bool,
 }
 
 /// Loads the certificate chain and key for HTTPS.
@@ -161,7 +184,7 @@ fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAccept
 async fn serve(
     listen: String,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    server: Arc<Server>,
+    shared: Arc<Shared>,
 ) -> ExitCode {
     let listener = match TcpListener::bind(&listen).await {
         Ok(l) => l,
@@ -207,18 +230,18 @@ async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let server = server.clone();
+        let shared = shared.clone();
         let tls = tls.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => connection(stream, peer, server, watcher).await,
+                None => connection(stream, peer, shared, watcher).await,
                 Some(acceptor) => {
                     if let Ok(Ok(s)) =
                         tokio::time::timeout(TLS_TIMEOUT, acceptor.accept(stream)).await
                     {
-                        connection(s, peer, server, watcher).await;
+                        connection(s, peer, shared, watcher).await;
                     }
                 }
             }
@@ -233,7 +256,7 @@ async fn serve(
 async fn connection<IO>(
     io: IO,
     peer: SocketAddr,
-    server: Arc<Server>,
+    shared: Arc<Shared>,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -247,9 +270,9 @@ async fn connection<IO>(
     };
     let source_ip = peer.ip().to_string();
     let service = hyper::service::service_fn(move |req| {
-        let server = server.clone();
+        let shared = shared.clone();
         let source_ip = source_ip.clone();
-        async move { Ok::<_, Infallible>(respond(server, req, source_ip).await) }
+        async move { Ok::<_, Infallible>(respond(shared, req, source_ip).await) }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -321,35 +344,68 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Activity<IO> {
     }
 }
 
-/// Whether a request's operation may spend long in cryptography (RSA private-key operations,
-/// key generation): those run on the blocking pool, everything else on the reactor.
-fn is_heavy(server: &Server, req: &Request) -> bool {
-    let key = match Protocol::detect(req) {
-        Protocol::Aws => match aws::operation_of(req) {
-            Some("CreateKey") => return true,
-            Some("Sign" | "Decrypt") => aws::key_name_of(req),
-            _ => return false,
+/// Where a request runs.
+#[derive(Debug, PartialEq, Eq)]
+enum Work {
+    /// On the reactor: tens of µs at most.
+    Reactor,
+    /// On the crypto threads: an RSA private-key operation (hundreds of µs of CPU).
+    Crypto,
+    /// On tokio's blocking pool: key generation (an RSA-3072 key can take a second), or a
+    /// change to a file or database store (an fsync, a round trip).
+    Blocking,
+}
+
+/// Where `req` should run, from the operation it names and, for Sign and Decrypt, its key's
+/// spec (EC signatures take tens of µs; an unknown key is sent off the reactor to be safe).
+fn work_of(shared: &Shared, req: &Request) -> Work {
+    let (operation, key) = match Protocol::detect(req) {
+        Protocol::Aws => match aws::operation_of(req).and_then(aws::akms_operation) {
+            Some(op @ ("AsymmetricSign" | "AsymmetricDecrypt")) => (op, aws::key_name_of(req)),
+            Some(op) => (op, None),
+            None => return Work::Reactor,
         },
-        Protocol::Alibaba => match alibaba::action_of(req).as_deref() {
-            Some("CreateKey" | "CreateKeyVersion") => return true,
-            Some("AsymmetricSign" | "AsymmetricDecrypt") => alibaba::key_name_of(req),
-            _ => return false,
+        Protocol::Alibaba => match alibaba::action_of(req)
+            .as_deref()
+            .and_then(alibaba::operation)
+        {
+            Some(op @ ("AsymmetricSign" | "AsymmetricDecrypt")) => (op, alibaba::key_name_of(req)),
+            Some(op) => (op, None),
+            None => return Work::Reactor,
         },
-        Protocol::Unknown => return false,
+        Protocol::Unknown => return Work::Reactor,
     };
-    // Only RSA private-key operations take long (hundreds of µs); EC signatures take tens.
-    match key.and_then(|k| server.spec_of(&k)) {
-        Some((spec, _)) => spec.starts_with("RSA"),
-        None => true,
+    match operation {
+        "CreateKey" | "CreateKeyVersion" => Work::Blocking,
+        "AsymmetricSign" | "AsymmetricDecrypt" => {
+            match key.and_then(|k| shared.server.spec_of(&k)) {
+                Some((spec, _)) if !spec.starts_with("RSA") => Work::Reactor,
+                _ => Work::Crypto,
+            }
+        }
+        "CreateAlias"
+        | "UpdateAlias"
+        | "DeleteAlias"
+        | "EnableKey"
+        | "DisableKey"
+        | "ScheduleKeyDeletion"
+        | "CancelKeyDeletion"
+            if shared.persistent =>
+        {
+            Work::Blocking
+        }
+        _ => Work::Reactor,
     }
 }
 
-/// Reads one request (bounded), handles it, and turns the answer into hyper's response.
+/// Reads one request (bounded), handles it where it belongs, writes its audit line, and turns
+/// the answer into hyper's response.
 async fn respond(
-    server: Arc<Server>,
+    shared: Arc<Shared>,
     req: hyper::Request<Incoming>,
     source_ip: String,
 ) -> hyper::Response<Full<Bytes>> {
+    let server = &shared.server;
     let (parts, body) = req.into_parts();
     let mut r = Request {
         method: parts.method.as_str().to_owned(),
@@ -386,21 +442,30 @@ async fn respond(
             return to_hyper(resp, true);
         }
     }
-    let resp = if is_heavy(&server, &r) {
-        let s = server.clone();
-        match tokio::task::spawn_blocking(move || s.handle(&r)).await {
-            Ok(resp) => resp,
-            Err(_) => Response {
+    let answered = match work_of(&shared, &r) {
+        Work::Reactor => Some(server.answer(&r)),
+        Work::Crypto => {
+            let s = server.clone();
+            shared.crypto.run(move || s.answer(&r)).await
+        }
+        Work::Blocking => {
+            let s = server.clone();
+            tokio::task::spawn_blocking(move || s.answer(&r)).await.ok()
+        }
+    };
+    let Some((resp, line)) = answered else {
+        return to_hyper(
+            Response {
                 status: 500,
                 content_type: "application/json",
                 headers: vec![],
                 body: br#"{"Code":"InternalFailure","Message":"the request handler failed"}"#
                     .to_vec(),
             },
-        }
-    } else {
-        server.handle(&r)
+            false,
+        );
     };
+    server.audit.commit(&line).await;
     to_hyper(resp, false)
 }
 

@@ -173,13 +173,6 @@ pub fn error_response(fault: &Fault, request_id: &str) -> Response {
     }
 }
 
-/// The claimed access key, for the audit log, before it is verified.
-fn claimed_key(req: &Request) -> String {
-    req.header("authorization")
-        .and_then(|a| sigv4::parse_authorization(a).ok())
-        .map_or_else(String::new, |a| a.access_key_id)
-}
-
 pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
     let mut outcome = Outcome {
         response: Response {
@@ -189,14 +182,20 @@ pub fn handle(server: &Server, req: &Request, request_id: &str) -> Outcome {
             body: vec![],
         },
         operation: None,
-        access_key_id: claimed_key(req),
+        access_key_id: String::new(),
         principal: None,
         fault: None,
     };
     let op = operation_of(req).map(str::to_owned);
     outcome.operation = op.as_deref().and_then(akms_operation);
+    let auth = sigv4::parse_authorization(req.header("authorization").unwrap_or(""));
+    // The access key the request claims, for the audit log, before it is verified.
+    if let Ok(a) = &auth {
+        outcome.access_key_id.clone_from(&a.access_key_id);
+    }
     let result = (|| -> Result<Value, Fault> {
-        let (authn, region) = sigv4::verify(req, &server.credentials, super::handler::now_secs())?;
+        let (authn, region) =
+            sigv4::verify(req, auth?, &server.credentials, super::handler::now_secs())?;
         let principal = server
             .credentials
             .get(&authn.access_key_id)

@@ -15,6 +15,8 @@ use super::{
     sha256_hex, AuthFailure, Authenticated, AuthorizationParams, Secrets,
 };
 use crate::serve::request::Request;
+use std::cell::RefCell;
+use zeroize::Zeroizing;
 
 /// The parsed `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,16 +76,14 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
     })
 }
 
-/// A header value as SigV4 canonicalizes it: trimmed, runs of spaces made one.
-fn canonical_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for word in v.split_whitespace() {
-        if !out.is_empty() {
+/// Appends a header value as SigV4 canonicalizes it: trimmed, runs of spaces made one.
+fn push_canonical_value(out: &mut String, v: &str) {
+    for (i, word) in v.split_whitespace().enumerate() {
+        if i > 0 {
             out.push(' ');
         }
         out.push_str(word);
     }
-    out
 }
 
 /// The canonical request the signature covers.
@@ -119,19 +119,28 @@ pub fn canonical_request(req: &Request, auth: &SigV4Auth) -> Result<String, Auth
     );
     out.push('\n');
     for name in &auth.signed_headers {
-        let values: Vec<String> = req.header_values(name).map(canonical_value).collect();
-        if values.is_empty() {
+        out.push_str(name);
+        out.push(':');
+        let mut values = req.header_values(name);
+        let Some(first) = values.next() else {
             return Err(AuthFailure::Incomplete(format!(
                 "signed header {name} is missing"
             )));
+        };
+        push_canonical_value(&mut out, first);
+        for v in values {
+            out.push(',');
+            push_canonical_value(&mut out, v);
         }
-        out.push_str(name);
-        out.push(':');
-        out.push_str(&values.join(","));
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&auth.signed_headers.join(";"));
+    for (i, name) in auth.signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     out.push_str(&sha256_hex(&req.body));
     Ok(out)
@@ -145,32 +154,76 @@ pub fn sign(
     secret: &[u8],
 ) -> Result<[u8; 32], AuthFailure> {
     let canonical = canonical_request(req, auth)?;
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        auth.date, auth.region, auth.service
-    );
     let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        "AWS4-HMAC-SHA256\n{amz_date}\n{}/{}/{}/aws4_request\n{}",
+        auth.date,
+        auth.region,
+        auth.service,
         sha256_hex(canonical.as_bytes())
     );
-    let mut k = Vec::with_capacity(secret.len() + 4);
-    k.extend_from_slice(b"AWS4");
-    k.extend_from_slice(secret);
-    let k_date = hmac_sha256(&k, auth.date.as_bytes());
-    zeroize::Zeroize::zeroize(&mut k);
-    let k_region = hmac_sha256(&k_date, auth.region.as_bytes());
-    let k_service = hmac_sha256(&k_region, auth.service.as_bytes());
-    let k_signing = hmac_sha256(&k_service, b"aws4_request");
-    Ok(hmac_sha256(&k_signing, to_sign.as_bytes()))
+    let k_signing = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    Ok(hmac_sha256(&*k_signing, to_sign.as_bytes()))
 }
 
-/// Verifies a SigV4-signed request: signature, then clock. Returns the key and the region.
+/// A signing key this thread derived, and what it was derived from.
+struct CachedKey {
+    secret: Zeroizing<Vec<u8>>,
+    scope: (String, String, String),
+    key: Zeroizing<[u8; 32]>,
+}
+
+/// How many signing keys each thread keeps (a handful of access keys and regions at a time).
+const CACHED_KEYS: usize = 8;
+
+thread_local! {
+    static SIGNING_KEYS: RefCell<Vec<CachedKey>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The signing key of `secret` for a date, region and service: four chained HMACs, for a
+/// key that changes once a day, so each thread remembers the last few it derived.
+fn signing_key(secret: &[u8], date: &str, region: &str, service: &str) -> Zeroizing<[u8; 32]> {
+    let hit = SIGNING_KEYS.with(|c| {
+        c.borrow()
+            .iter()
+            .find(|k| {
+                (k.scope.0.as_str(), k.scope.1.as_str(), k.scope.2.as_str())
+                    == (date, region, service)
+                    && ct_eq(&k.secret, secret)
+            })
+            .map(|k| k.key.clone())
+    });
+    if let Some(key) = hit {
+        return key;
+    }
+    let mut k = Zeroizing::new(Vec::with_capacity(secret.len() + 4));
+    k.extend_from_slice(b"AWS4");
+    k.extend_from_slice(secret);
+    let k_date = Zeroizing::new(hmac_sha256(&k, date.as_bytes()));
+    let k_region = Zeroizing::new(hmac_sha256(&*k_date, region.as_bytes()));
+    let k_service = Zeroizing::new(hmac_sha256(&*k_region, service.as_bytes()));
+    let key = Zeroizing::new(hmac_sha256(&*k_service, b"aws4_request"));
+    SIGNING_KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHED_KEYS {
+            c.remove(0);
+        }
+        c.push(CachedKey {
+            secret: Zeroizing::new(secret.to_vec()),
+            scope: (date.to_owned(), region.to_owned(), service.to_owned()),
+            key: key.clone(),
+        });
+    });
+    key
+}
+
+/// Verifies a SigV4-signed request whose `Authorization` header parsed as `auth`
+/// (`parse_authorization`): signature, then clock. Returns the key and the region.
 pub fn verify(
     req: &Request,
+    auth: SigV4Auth,
     secrets: &dyn Secrets,
     now: i64,
 ) -> Result<(Authenticated, String), AuthFailure> {
-    let auth = parse_authorization(req.header("authorization").unwrap_or(""))?;
     if auth.service != "kms" {
         return Err(AuthFailure::Incomplete(format!(
             "credential scope names service {:?}, not kms",
@@ -249,6 +302,34 @@ mod tests {
             hex::encode(sig),
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
+    }
+
+    #[test]
+    fn the_signing_key_is_that_of_its_own_secret_and_scope() {
+        let derive = |secret: &[u8], date: &str, region: &str| {
+            let k = hmac_sha256(&[b"AWS4", secret].concat(), date.as_bytes());
+            let k = hmac_sha256(&k, region.as_bytes());
+            let k = hmac_sha256(&k, b"kms");
+            hmac_sha256(&k, b"aws4_request")
+        };
+        // More secrets and scopes than the cache holds, each asked for twice, interleaved.
+        let cases: Vec<(Vec<u8>, &str, &str)> = (0..CACHED_KEYS + 3)
+            .flat_map(|i| {
+                let s = format!("secret-{i}").into_bytes();
+                [
+                    (s.clone(), "20261201", "us-east-1"),
+                    (s, "20261202", "eu-west-1"),
+                ]
+            })
+            .collect();
+        for _ in 0..2 {
+            for (secret, date, region) in &cases {
+                assert_eq!(
+                    *signing_key(secret, date, region, "kms"),
+                    derive(secret, date, region)
+                );
+            }
+        }
     }
 
     #[test]

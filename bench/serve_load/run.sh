@@ -6,10 +6,23 @@
 #
 #   bench/serve_load/run.sh [SECONDS_PER_ROW] [CLIENTS]      default: 10 s, 16 clients
 #
-# Needs root (unshare), Go, and a Rust toolchain. Builds akms (release), the generator (Rust, its
-# own package here, target/ beside it), and local-kms (go install, pinned) into a temp dir.
-# AKMS_SERVE_ARGS adds options to akms serve (e.g. "--store FILE" instead of the default
-# --memory). Not run in CI.
+# One run prints a table per CPU placement (AKMS_BENCH_PLACEMENTS, default "split,shared"), each
+# with every row against both servers. The servers keep running across placements; before each
+# table every thread of each server is re-pinned (taskset -a -p) and the generator runs under
+# taskset -c:
+#   split   servers on CPU 0, the generator on CPU 1 with --spin (its event loop busy-polls, so
+#           the server's send never has to wake a sleeping generator thread: on loopback that
+#           wake-up is charged to the server's system time, a cost a real network never puts on
+#           it). Skipped on a machine with fewer than 2 CPUs.
+#   shared  servers and generator on all CPUs, the generator's poll blocking as usual.
+# Re-pinning a running server does not resize its thread pool: tokio (akms) and the Go runtime
+# (local-kms, whose go.mod predates Go 1.25's GOMAXPROCS updates) size theirs from the affinity
+# mask at start, all CPUs here, so under "split" both run that many workers on CPU 0.
+#
+# Needs root (unshare), Go, taskset, and a Rust toolchain. Builds akms (release), the generator
+# (Rust, its own package here, target/ beside it), and local-kms (go install, pinned) into a temp
+# dir. AKMS_SERVE_ARGS adds options to akms serve (e.g. "--store FILE" instead of the default
+# --memory); AKMS_BENCH_ROWS picks rows (e.g. "sign-p256,getpublickey"). Not run in CI.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-10}
@@ -44,5 +57,31 @@ done
 akms_url=$(sed -n 's/^akms serve: listening on //p' "$tmp/akms.out")
 
 echo "serve_load: $clients keep-alive clients, ${secs}s per row, $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC')"
-"$tmp/serve_load" --clients "$clients" --seconds "$secs" ${AKMS_BENCH_ROWS:+--rows "$AKMS_BENCH_ROWS"} \
-    --target "akms=$akms_url@$akms_pid" --target "local-kms=http://127.0.0.1:18090@$lkms_pid"
+last_cpu=$(($(nproc) - 1))
+placements=${AKMS_BENCH_PLACEMENTS:-split,shared}
+for placement in ${placements//,/ }; do
+    case $placement in
+        split)
+            if [ "$last_cpu" -lt 1 ]; then
+                echo "placement split: skipped, it needs 2 CPUs"
+                continue
+            fi
+            server_cpus=0 gen_cpus=1 spin=--spin
+            heading="placement split: servers on CPU 0, generator on CPU 1 (--spin)" ;;
+        shared)
+            server_cpus=0-$last_cpu gen_cpus=0-$last_cpu spin=
+            heading="placement shared: servers and generator on all CPUs" ;;
+        *)
+            echo "run.sh: unknown placement $placement (split, shared)" >&2
+            exit 1 ;;
+    esac
+    taskset -a -p -c "$server_cpus" "$akms_pid" > /dev/null
+    taskset -a -p -c "$server_cpus" "$lkms_pid" > /dev/null
+    echo
+    echo "$heading"
+    echo
+    # shellcheck disable=SC2086
+    taskset -c "$gen_cpus" "$tmp/serve_load" $spin --clients "$clients" --seconds "$secs" \
+        ${AKMS_BENCH_ROWS:+--rows "$AKMS_BENCH_ROWS"} \
+        --target "akms=$akms_url@$akms_pid" --target "local-kms=http://127.0.0.1:18090@$lkms_pid"
+done

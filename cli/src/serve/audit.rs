@@ -79,6 +79,18 @@ struct Pending {
     written: u64,
 }
 
+/// A line added and not yet known to be written: flushed when dropped, however the holder ends.
+struct Unflushed<'a> {
+    log: &'a AuditLog,
+    ticket: Ticket,
+}
+
+impl Drop for Unflushed<'_> {
+    fn drop(&mut self) {
+        self.log.flush(self.ticket);
+    }
+}
+
 /// A line's place in the log, to wait for.
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket(u64);
@@ -120,12 +132,16 @@ impl AuditLog {
 
     /// Writes `line` after letting the other requests of this turn of the reactor add theirs,
     /// so that one write(2) carries them all. Returns once the line is in the file.
+    /// If the caller is dropped while it waits, the line is written then.
     pub async fn commit(&self, line: &Line) {
-        let ticket = self.append(line);
+        let pending = Unflushed {
+            log: self,
+            ticket: self.append(line),
+        };
         if self.out.is_some() {
             tokio::task::yield_now().await;
         }
-        self.flush(ticket);
+        drop(pending);
     }
 
     /// Adds `line` to the pending text.
@@ -165,6 +181,7 @@ impl AuditLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
 
     fn line(n: usize) -> Line {
         Line {
@@ -200,6 +217,29 @@ mod tests {
         let lines = lines_of(&path);
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0]["RequestId"], "request-1");
+    }
+
+    #[test]
+    fn a_commit_dropped_while_it_waits_still_writes_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(path.to_str().unwrap()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let seventh = line(7);
+            let mut commit = std::pin::pin!(log.commit(&seventh));
+            // Poll once: the line is added and the commit yields; then the future is dropped.
+            let polled = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(commit.as_mut().poll(cx).is_pending())
+            })
+            .await;
+            assert!(polled, "the commit waits for the reactor's turn");
+        });
+        let lines = lines_of(&path);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["RequestId"], "request-7");
     }
 
     #[test]

@@ -442,18 +442,24 @@ async fn respond(
             return to_hyper(resp, true);
         }
     }
-    let answered = match work_of(&shared, &r) {
-        Work::Reactor => Some(server.answer(&r)),
+    // Off the reactor the handler writes its audit line itself, so that the line is written
+    // even if this future is dropped (the client went away) while the work runs.
+    let resp = match work_of(&shared, &r) {
+        Work::Reactor => {
+            let (resp, line) = server.answer(&r);
+            server.audit.commit(&line).await;
+            Some(resp)
+        }
         Work::Crypto => {
             let s = server.clone();
-            shared.crypto.run(move || s.answer(&r)).await
+            shared.crypto.run(move || s.handle(&r)).await
         }
         Work::Blocking => {
             let s = server.clone();
-            tokio::task::spawn_blocking(move || s.answer(&r)).await.ok()
+            tokio::task::spawn_blocking(move || s.handle(&r)).await.ok()
         }
     };
-    let Some((resp, line)) = answered else {
+    let Some(resp) = resp else {
         return to_hyper(
             Response {
                 status: 500,
@@ -465,7 +471,6 @@ async fn respond(
             false,
         );
     };
-    server.audit.commit(&line).await;
     to_hyper(resp, false)
 }
 

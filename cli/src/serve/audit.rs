@@ -208,22 +208,30 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn write_puts_the_line_in_the_file_before_it_returns() {
+    fn assert_only_line(path: &std::path::Path, request_id: &str) {
+        let lines = lines_of(path);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0]["RequestId"], request_id);
+    }
+
+    /// An audit log in a new temporary directory (kept while the first value lives).
+    fn temp_log() -> (tempfile::TempDir, std::path::PathBuf, AuditLog) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.jsonl");
         let log = AuditLog::open(path.to_str().unwrap()).unwrap();
+        (dir, path, log)
+    }
+
+    #[test]
+    fn write_puts_the_line_in_the_file_before_it_returns() {
+        let (_dir, path, log) = temp_log();
         log.write(&line(1));
-        let lines = lines_of(&path);
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0]["RequestId"], "request-1");
+        assert_only_line(&path, "request-1");
     }
 
     #[test]
     fn a_commit_dropped_while_it_waits_still_writes_its_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        let log = AuditLog::open(path.to_str().unwrap()).unwrap();
+        let (_dir, path, log) = temp_log();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -237,16 +245,13 @@ mod tests {
             .await;
             assert!(polled, "the commit waits for the reactor's turn");
         });
-        let lines = lines_of(&path);
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0]["RequestId"], "request-7");
+        assert_only_line(&path, "request-7");
     }
 
     #[test]
     fn every_committed_line_is_in_the_file_when_its_commit_returns() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.jsonl");
-        let log = Arc::new(AuditLog::open(path.to_str().unwrap()).unwrap());
+        let (_dir, path, log) = temp_log();
+        let log = Arc::new(log);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .build()

@@ -16,7 +16,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// A fixed set of threads taking jobs from one FIFO queue.
 pub struct CryptoPool {
-    queue: Mutex<Sender<Job>>,
+    queue: Sender<Job>,
 }
 
 impl CryptoPool {
@@ -30,9 +30,7 @@ impl CryptoPool {
                 .name(format!("akms-crypto-{i}"))
                 .spawn(move || work(&rx))?;
         }
-        Ok(CryptoPool {
-            queue: Mutex::new(tx),
-        })
+        Ok(CryptoPool { queue: tx })
     }
 
     /// One thread per CPU this process may run on.
@@ -60,11 +58,7 @@ impl CryptoPool {
             }
         });
         // The pool's threads never exit while it lives, so the queue is never closed here.
-        let _ = self
-            .queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send(job);
+        let _ = self.queue.send(job);
         rx
     }
 }

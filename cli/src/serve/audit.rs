@@ -15,6 +15,8 @@ use serde::Serialize;
 thread_local! {
     /// The events of the store calls made by the request being handled on this thread.
     static CAUGHT: RefCell<Option<Vec<AuditEvent>>> = const { RefCell::new(None) };
+    /// The audit line being serialized by this thread.
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Sends the store's audit events to the request being handled on the calling thread.
@@ -61,7 +63,7 @@ pub struct Line {
 /// Where the lines go: a file (appended), standard output, or nowhere.
 ///
 /// Lines are committed in groups. A line is first added to the pending text (`append`), then
-/// made durable in the file (`flush`): whoever flushes writes every pending line with one
+/// written to the file (`flush`): whoever flushes writes every pending line with one
 /// write(2), so lines that arrive together (requests answered in the same turn of the
 /// reactor) share one system call. No line is ever left pending once its `flush` returns, and
 /// every caller flushes its line before it sends the response: the log holds the line of
@@ -149,15 +151,19 @@ impl AuditLog {
         let Some(out) = &self.out else {
             return Ticket(0);
         };
-        let mut p = out.lock().unwrap_or_else(|e| e.into_inner());
-        let before = p.text.len();
-        if serde_json::to_writer(&mut p.text, line).is_err() {
-            p.text.truncate(before);
-            return Ticket(p.added);
-        }
-        p.text.push(b'\n');
-        p.added += 1;
-        Ticket(p.added)
+        // Serialized outside the lock, into this thread's buffer (no allocation per line).
+        LINE.with(|text| {
+            let mut text = text.borrow_mut();
+            text.clear();
+            let serialized = serde_json::to_writer(&mut *text, line).is_ok();
+            let mut p = out.lock().unwrap_or_else(|e| e.into_inner());
+            if serialized {
+                p.text.extend_from_slice(&text);
+                p.text.push(b'\n');
+                p.added += 1;
+            }
+            Ticket(p.added)
+        })
     }
 
     /// Makes sure the line of `ticket` is written: if no one has written it yet, writes every

@@ -45,6 +45,25 @@ static inline bool contains(const char *haystack, const char *needle) {
     return haystack != NULL && strstr(haystack, needle) != NULL;
 }
 
+/* Copies the string value of `"name":"` in the JSON object `event` into `out`, truncated to
+ * `out_len` (empty if absent). Enough for the audit events' flat string fields. */
+static inline void json_field(const char *event, const char *name, char *out, size_t out_len) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
+    out[0] = '\0';
+    const char *at = strstr(event, pattern);
+    if (at == NULL) {
+        return;
+    }
+    at += strlen(pattern);
+    size_t n = 0;
+    while (at[n] != '\0' && at[n] != '"' && n + 1 < out_len) {
+        n++;
+    }
+    memcpy(out, at, n);
+    out[n] = '\0';
+}
+
 /* Prints the closing line and returns the process exit code. */
 static int check_report(void) {
     printf("%d passed, %d failed\n", check_passed, check_failed);

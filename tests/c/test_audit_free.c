@@ -14,28 +14,11 @@ typedef struct {
     char last_status[64];
 } freeing;
 
-static void copy_field(const char *event, const char *name, char *out, size_t out_len) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-    out[0] = '\0';
-    const char *at = strstr(event, pattern);
-    if (at == NULL) {
-        return;
-    }
-    at += strlen(pattern);
-    size_t n = 0;
-    while (at[n] != '\0' && at[n] != '"' && n + 1 < out_len) {
-        n++;
-    }
-    memcpy(out, at, n);
-    out[n] = '\0';
-}
-
 static void free_a_handle(void *user_data, const char *event_json) {
     freeing *f = user_data;
     f->events++;
-    copy_field(event_json, "Operation", f->last_operation, sizeof f->last_operation);
-    copy_field(event_json, "Status", f->last_status, sizeof f->last_status);
+    json_field(event_json, "Operation", f->last_operation, sizeof f->last_operation);
+    json_field(event_json, "Status", f->last_status, sizeof f->last_status);
     if (f->free_on_event != NULL && *f->free_on_event != NULL) {
         akms_store_free(*f->free_on_event);
         *f->free_on_event = NULL;

@@ -61,24 +61,6 @@ static void log_destroy(event_log *log) {
     pthread_mutex_destroy(&log->lock);
 }
 
-/* Copies the string value of `"field":"` in `event` into `out` (empty if absent). */
-static void field(const char *event, const char *name, char *out, size_t out_len) {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", name);
-    out[0] = '\0';
-    const char *at = strstr(event, pattern);
-    if (at == NULL) {
-        return;
-    }
-    at += strlen(pattern);
-    size_t n = 0;
-    while (at[n] != '\0' && at[n] != '"' && n + 1 < out_len) {
-        n++;
-    }
-    memcpy(out, at, n);
-    out[n] = '\0';
-}
-
 /* ---- a store with two keys of each usage --------------------------------------------- */
 
 typedef struct {
@@ -454,27 +436,27 @@ static void test_audit_fields_and_early_failures(void) {
     };
     char buf[128];
     for (size_t i = 0; i < log.count && i < 5; i++) {
-        field(log.events[i], "Operation", buf, sizeof buf);
+        json_field(log.events[i], "Operation", buf, sizeof buf);
         CHECK(strcmp(buf, want[i][0]) == 0);
-        field(log.events[i], "Status", buf, sizeof buf);
+        json_field(log.events[i], "Status", buf, sizeof buf);
         CHECK(strcmp(buf, want[i][1]) == 0);
         CHECK(contains(log.events[i], "\"Principal\":\""));
-        field(log.events[i], "Principal", buf, sizeof buf);
+        json_field(log.events[i], "Principal", buf, sizeof buf);
         CHECK(strcmp(buf, want[i][2]) == 0);
-        field(log.events[i], "RequestId", buf, sizeof buf);
+        json_field(log.events[i], "RequestId", buf, sizeof buf);
         CHECK(strlen(buf) == 36);
-        field(log.events[i], "EventTime", buf, sizeof buf);
+        json_field(log.events[i], "EventTime", buf, sizeof buf);
         CHECK(strlen(buf) == 24 && buf[10] == 'T' && buf[19] == '.' && buf[23] == 'Z');
     }
     if (log.count >= 2) {
         const char *sign = log.events[1];
-        field(sign, "KeyId", buf, sizeof buf);
+        json_field(sign, "KeyId", buf, sizeof buf);
         CHECK(strcmp(buf, fx.sign[0]) == 0);
-        field(sign, "KeyVersionId", buf, sizeof buf);
+        json_field(sign, "KeyVersionId", buf, sizeof buf);
         CHECK(strcmp(buf, fx.sign_v[0]) == 0);
-        field(sign, "Alias", buf, sizeof buf);
+        json_field(sign, "Alias", buf, sizeof buf);
         CHECK(strcmp(buf, "alias/t-sign") == 0);
-        field(sign, "Algorithm", buf, sizeof buf);
+        json_field(sign, "Algorithm", buf, sizeof buf);
         CHECK(strcmp(buf, "SM2DSA") == 0);
     }
     /* No digest, signature or plaintext in any event, in hex or as text. */
@@ -558,14 +540,14 @@ static void test_audit_from_threads(void) {
     char *ids[MAX_EVENTS];
     char buf[128];
     for (size_t i = 0; i < log.count; i++) {
-        field(log.events[i], "Status", buf, sizeof buf);
+        json_field(log.events[i], "Status", buf, sizeof buf);
         ev_ok += strcmp(buf, "AKMS_OK") == 0;
         ev_denied += strcmp(buf, "AKMS_ERR_ACCESS_DENIED") == 0;
         ev_not_found += strcmp(buf, "AKMS_ERR_NOT_FOUND") == 0;
-        field(log.events[i], "Principal", buf, sizeof buf);
+        json_field(log.events[i], "Principal", buf, sizeof buf);
         CHECK(strcmp(buf, "w") == 0);
         ids[i] = malloc(64);
-        field(log.events[i], "RequestId", ids[i], 64);
+        json_field(log.events[i], "RequestId", ids[i], 64);
     }
     CHECK(ev_ok == ok && ev_denied == denied && ev_not_found == not_found);
     qsort(ids, log.count, sizeof ids[0], by_string);
@@ -653,9 +635,9 @@ static void test_principals(void) {
     CHECK(log.count == 2);
     char buf[128];
     if (log.count == 2) {
-        field(log.events[0], "Principal", buf, sizeof buf);
+        json_field(log.events[0], "Principal", buf, sizeof buf);
         CHECK(strcmp(buf, "billing/admin") == 0);
-        field(log.events[1], "Principal", buf, sizeof buf);
+        json_field(log.events[1], "Principal", buf, sizeof buf);
         CHECK(strcmp(buf, "billing") == 0);
     }
     /* A resource that is not *, key/... or alias/... is refused, in a Deny too. */
@@ -698,11 +680,11 @@ static void test_new_version_ids(void) {
     CHECK(log.count == 4);
     for (size_t i = 0; i < 4 && i < log.count; i++) {
         char buf[128];
-        field(log.events[i], "Operation", buf, sizeof buf);
+        json_field(log.events[i], "Operation", buf, sizeof buf);
         CHECK(strcmp(buf, ops[i]) == 0);
-        field(log.events[i], "KeyVersionId", buf, sizeof buf);
+        json_field(log.events[i], "KeyVersionId", buf, sizeof buf);
         CHECK(ids[i] != NULL && strcmp(buf, ids[i]) == 0);
-        field(log.events[i], "KeyId", buf, sizeof buf);
+        json_field(log.events[i], "KeyId", buf, sizeof buf);
         CHECK(keys[i == 2] != NULL && strcmp(buf, keys[i == 2]) == 0);
     }
     CHECK_OK(akms_store_set_audit_callback(root, NULL, NULL));

@@ -68,8 +68,8 @@ fn openssl_verifies_akms_signatures_for_every_spec() {
             }
             for (mt, input) in kinds {
                 let sig = env.path(&format!("{spec}.{alg}.{mt}.sig"));
-                env.ok(&[
-                    "sign",
+                // The key version, algorithm and input that sign and verify both take.
+                let signed = [
                     "--key",
                     &key,
                     "--key-version",
@@ -80,9 +80,8 @@ fn openssl_verifies_akms_signatures_for_every_spec() {
                     mt,
                     "--in",
                     p(input),
-                    "--out",
-                    p(&sig),
-                ]);
+                ];
+                env.ok(&[&["sign"], &signed[..], &["--out", p(&sig)]].concat());
                 assert!(
                     openssl_verifies(alg, p(&pubkey), p(&msg), p(&sig)),
                     "{spec} {alg} {mt}: OpenSSL rejects akms's signature"
@@ -95,26 +94,10 @@ fn openssl_verifies_akms_signatures_for_every_spec() {
                     !openssl_verifies(alg, p(&pubkey), p(&msg), p(&bad_sig)),
                     "{spec} {alg} {mt}: OpenSSL accepts a flipped bit"
                 );
-                let verify = [
-                    "verify",
-                    "--key",
-                    &key,
-                    "--key-version",
-                    &ver,
-                    "--algorithm",
-                    alg,
-                    "--message-type",
-                    mt,
-                    "--in",
-                    p(input),
-                    "--signature",
-                ];
-                let mut args = verify.to_vec();
-                args.push(p(&sig));
-                assert_eq!(env.ok(&args)["Value"], serde_json::json!(true));
-                let mut args = verify.to_vec();
-                args.push(p(&bad_sig));
-                env.fails(&args, 1);
+                let good = [&["verify"], &signed[..], &["--signature", p(&sig)]].concat();
+                assert_eq!(env.ok(&good)["Value"], serde_json::json!(true));
+                let tampered = [&["verify"], &signed[..], &["--signature", p(&bad_sig)]].concat();
+                env.fails(&tampered, 1);
             }
         }
     }

@@ -63,22 +63,12 @@ pub fn parse_authorization(value: &str) -> Result<Acs3Auth, AuthFailure> {
         "ACS3-HMAC-SM3" => Acs3Alg::HmacSm3,
         _ => return Err(bad("unsupported algorithm")),
     };
-    let AuthorizationParams { cred, signed, sig } = AuthorizationParams::parse(rest, &bad)?;
-    let cred = cred
+    let params = AuthorizationParams::parse(rest, &bad)?;
+    let cred = params
+        .cred
         .filter(|c| !c.is_empty())
         .ok_or_else(|| bad("no Credential"))?;
-    let signed = signed.ok_or_else(|| bad("no SignedHeaders"))?;
-    let sig = sig.ok_or_else(|| bad("no Signature"))?;
-    let signature = hex::decode(sig).map_err(|_| bad("Signature is not hex"))?;
-    let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
-    {
-        return Err(bad(
-            "SignedHeaders must be lower-case names separated by ';'",
-        ));
-    }
+    let (signed_headers, signature) = params.signed_headers_and_signature(&bad)?;
     Ok(Acs3Auth {
         alg,
         access_key_id: cred.to_owned(),

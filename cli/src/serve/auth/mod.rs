@@ -351,6 +351,31 @@ impl<'a> AuthorizationParams<'a> {
         }
         Ok(AuthorizationParams { cred, signed, sig })
     }
+
+    /// The `SignedHeaders` list (lower-case names separated by `;`) and the `Signature` (hex),
+    /// both required, as both schemes take them.
+    pub fn signed_headers_and_signature(
+        &self,
+        bad: &dyn Fn(&str) -> AuthFailure,
+    ) -> Result<(Vec<String>, Vec<u8>), AuthFailure> {
+        let signed_headers: Vec<String> = self
+            .signed
+            .ok_or_else(|| bad("no SignedHeaders"))?
+            .split(';')
+            .map(str::to_owned)
+            .collect();
+        if signed_headers
+            .iter()
+            .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
+        {
+            return Err(bad(
+                "SignedHeaders must be lower-case names separated by ';'",
+            ));
+        }
+        let signature = hex::decode(self.sig.ok_or_else(|| bad("no Signature"))?)
+            .map_err(|_| bad("Signature is not hex"))?;
+        Ok((signed_headers, signature))
+    }
 }
 
 /// Verifies a request with whichever Alibaba scheme it carries: ACS3 (an `Authorization`

@@ -36,8 +36,8 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
     let rest = value
         .strip_prefix("AWS4-HMAC-SHA256 ")
         .ok_or_else(|| bad("not AWS4-HMAC-SHA256"))?;
-    let AuthorizationParams { cred, signed, sig } = AuthorizationParams::parse(rest, &bad)?;
-    let cred = cred.ok_or_else(|| bad("no Credential"))?;
+    let params = AuthorizationParams::parse(rest, &bad)?;
+    let cred = params.cred.ok_or_else(|| bad("no Credential"))?;
     let mut scope = cred.rsplitn(5, '/');
     let (term, service, region, date, ak) = (
         scope.next().unwrap_or(""),
@@ -51,21 +51,7 @@ pub fn parse_authorization(value: &str) -> Result<SigV4Auth, AuthFailure> {
             "Credential must be KEY/DATE/REGION/SERVICE/aws4_request",
         ));
     }
-    let signed_headers: Vec<String> = signed
-        .ok_or_else(|| bad("no SignedHeaders"))?
-        .split(';')
-        .map(str::to_owned)
-        .collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase()))
-    {
-        return Err(bad(
-            "SignedHeaders must be lower-case names separated by ';'",
-        ));
-    }
-    let signature = hex::decode(sig.ok_or_else(|| bad("no Signature"))?)
-        .map_err(|_| bad("Signature is not hex"))?;
+    let (signed_headers, signature) = params.signed_headers_and_signature(&bad)?;
     Ok(SigV4Auth {
         access_key_id: ak.to_owned(),
         date: date.to_owned(),

@@ -140,6 +140,9 @@ pub fn decode(bytes: &[u8]) -> Result<Entry> {
             let key_id: Arc<str> = r.id()?;
             let spec = KeySpec::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
             let usage = KeyUsage::from_code(u32::from(r.u8()?)).map_err(corrupt)?;
+            // No call makes such a key (EC_P256 for ENCRYPT/DECRYPT, say); using one would
+            // fail in ways no caller expects (found by the store_file fuzz target).
+            spec.check_usage(usage).map_err(corrupt)?;
             let state = state_from(r.u8()?)?;
             let description = r.str()?.to_string();
             let creation_date = r.i64()?;
